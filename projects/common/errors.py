@@ -1,0 +1,77 @@
+"""One-line errors for bad configs, data and checkpoints.
+
+:class:`MMPapersError` carries a message that is complete on one line (file, key, what was
+expected). ``tools/train.py`` and ``tools/test.py`` run inside :func:`cli_errors`, which prints
+such errors, and mmengine's registry ``KeyError``, as a single ``error:`` line and exits with
+status 1. Set ``MMPAPERS_DEBUG=1`` to get the full traceback instead.
+"""
+import contextlib
+import os
+import re
+import sys
+from typing import Any, Iterator, List, Optional, Tuple
+
+_REGISTRY_MISS = re.compile(r'(\S+) is not in the (\S+) registry')
+
+
+class MMPapersError(RuntimeError):
+    """An error whose message names the file or key at fault, on one line."""
+
+
+def find_type_keys(cfg: Any, type_name: str, prefix: str = '') -> List[str]:
+    """Dotted keys of every ``type`` field of ``cfg`` equal to ``type_name``.
+
+    Args:
+        cfg: A config (dicts and lists nested).
+        type_name: The ``type`` value to look for (a ``scope.`` prefix is ignored).
+        prefix: Key of ``cfg`` itself.
+    """
+    keys = []
+    if isinstance(cfg, dict):
+        t = cfg.get('type')
+        if isinstance(t, str) and t.split('.')[-1] == type_name.split('.')[-1]:
+            keys.append(f'{prefix}type' if prefix else 'type')
+        for k, v in cfg.items():
+            keys += find_type_keys(v, type_name, f'{prefix}{k}.')
+    elif isinstance(cfg, (list, tuple)):
+        for i, v in enumerate(cfg):
+            keys += find_type_keys(v, type_name, f'{prefix}{i}.')
+    return keys
+
+
+def describe(exc: BaseException, config_file: str = '', cfg: Any = None) -> Optional[str]:
+    """The one-line message for ``exc``, or None if it is not a known user error."""
+    if isinstance(exc, MMPapersError):
+        return str(exc)
+    if isinstance(exc, KeyError):
+        match = _REGISTRY_MISS.search(str(exc))
+        if match:
+            name, registry = match.groups()
+            keys = find_type_keys(cfg, name) if cfg is not None else []
+            where = f'{keys[0]}=' if keys else 'type='
+            return (f'{config_file}: {where}{name!r} is not in the {registry} registry '
+                    '(typo, or a missing custom_imports?)')
+    return None
+
+
+@contextlib.contextmanager
+def cli_errors(config_file: str, cfg_holder: Optional[dict] = None) -> Iterator[None]:
+    """Turn known user errors raised inside the block into one ``error:`` line and exit 1.
+
+    Args:
+        config_file: The config path, named in registry errors.
+        cfg_holder: A dict whose ``'cfg'`` item the block fills with the loaded config, used
+            to name the key of an unknown ``type``.
+    """
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 - filtered by describe()
+        cfg = (cfg_holder or {}).get('cfg')
+        message = describe(exc, config_file, cfg)
+        if message is None or os.environ.get('MMPAPERS_DEBUG'):
+            raise
+        print(f'error: {message}', file=sys.stderr)
+        sys.exit(1)
+
+
+__all__: Tuple[str, ...] = ('MMPapersError', 'cli_errors', 'describe', 'find_type_keys')

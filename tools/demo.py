@@ -1,0 +1,138 @@
+"""Train and test every tiny CPU config on the embedded data and print one results table.
+
+Each :class:`DemoJob` runs ``tools/train.py`` then ``tools/test.py`` on the last checkpoint, in
+subprocesses (so each config gets fresh registries), and reads the test metric from the json log
+mmengine's LoggerHook writes. A method issue adds its rows to :data:`JOBS`.
+
+Usage::
+
+    python tools/demo.py                    # all jobs
+    python tools/demo.py --only retinanet   # jobs whose name contains a word
+"""
+import argparse
+import dataclasses
+import glob
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+import time
+from typing import Dict, List, Optional
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, REPO_ROOT)
+
+from tools.data import ensure_all  # noqa: E402
+
+
+@dataclasses.dataclass(frozen=True)
+class DemoJob:
+    """One row of the demo table.
+
+    Args:
+        name: Short unique name (also the work-dir name).
+        method: The method the row reports (a method, or a baseline itself).
+        baseline: What the method is compared with ('-' for a baseline row).
+        config: Config path relative to the repo root.
+        metric: Key of the test metric in mmengine's json log.
+        metric_name: How the table names it.
+        scale: Factor applied to the metric for display (e.g. 100 for a percentage).
+    """
+    name: str
+    method: str
+    baseline: str
+    config: str
+    metric: str
+    metric_name: str
+    scale: float = 1.0
+
+
+JOBS: List[DemoJob] = [
+    DemoJob('resnet18-digits', 'ResNet-18 (1/4 width), SGD', '-',
+            'configs/baselines/resnet18-tiny_1xb64-10e_digits.py',
+            'accuracy/top1', 'top-1 % (digits val)'),
+    DemoJob('retinanet-digits-det', 'RetinaNet R-18 (1/4 width)', '-',
+            'configs/baselines/retinanet_r18-tiny_fpn_1xb16-12e_digits-det.py',
+            'coco/bbox_mAP', 'COCO mAP (digits-det val)', scale=100.0),
+]
+
+
+def last_checkpoint(work_dir: str) -> str:
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        return f.read().strip()
+
+
+def read_test_metric(work_dir: str, key: str) -> Optional[float]:
+    """The ``key`` of the newest json log under ``work_dir`` that has it."""
+    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
+    for path in reversed(logs):
+        with open(path) as f:
+            for line in reversed(f.read().splitlines()):
+                record = json.loads(line)
+                if key in record:
+                    return float(record[key])
+    return None
+
+
+def _run(cmd: List[str], log: str, env: Dict[str, str]) -> None:
+    with open(log, 'a') as f:
+        proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        raise RuntimeError(f'{" ".join(cmd)} failed (exit {proc.returncode}); see {log}')
+
+
+def run_job(job: DemoJob, work_root: str, python: str) -> Dict[str, object]:
+    """Train, then test the last checkpoint; returns the table row."""
+    work_dir = osp.join(work_root, job.name)
+    log = osp.join(work_root, f'{job.name}.log')
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    start = time.time()
+    _run([python, 'tools/train.py', job.config, '--work-dir', work_dir], log, env)
+    _run([python, 'tools/test.py', job.config, last_checkpoint(work_dir),
+          '--work-dir', work_dir], log, env)
+    value = read_test_metric(work_dir, job.metric)
+    if value is None:
+        raise RuntimeError(f'{job.name}: no {job.metric!r} in the test log of {work_dir}')
+    return dict(method=job.method, baseline=job.baseline, metric=job.metric_name,
+                value=value * job.scale, seconds=time.time() - start)
+
+
+def format_table(rows: List[Dict[str, object]]) -> str:
+    header = ['method', 'baseline', 'metric', 'value', 'time (s)']
+    cells = [[str(r['method']), str(r['baseline']), str(r['metric']), f"{r['value']:.2f}",
+              f"{r['seconds']:.0f}"] for r in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) for i, h in enumerate(header)]
+    line = '| ' + ' | '.join(h.ljust(w) for h, w in zip(header, widths)) + ' |'
+    sep = '|' + '|'.join('-' * (w + 2) for w in widths) + '|'
+    body = ['| ' + ' | '.join(c.ljust(w) for c, w in zip(row, widths)) + ' |' for row in cells]
+    return '\n'.join([line, sep] + body)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--only', nargs='+', help='run only jobs whose name contains a word')
+    parser.add_argument('--work-dir', default=osp.join(REPO_ROOT, 'work_dirs', 'demo'))
+    parser.add_argument('--json', help='also write the table rows to this json file')
+    args = parser.parse_args()
+    jobs = [j for j in JOBS if not args.only or any(w in j.name for w in args.only)]
+    if not jobs:
+        parser.error(f'no job matches {args.only}; jobs: {[j.name for j in JOBS]}')
+    print('[demo] embedded data:', ', '.join(ensure_all()), flush=True)
+    os.makedirs(args.work_dir, exist_ok=True)
+    rows = []
+    for job in jobs:
+        print(f'[demo] {job.name}: train + test {job.config} (log: '
+              f'{osp.join(args.work_dir, job.name + ".log")})', flush=True)
+        rows.append(run_job(job, args.work_dir, sys.executable))
+        print(f"[demo] {job.name}: {job.metric_name} = {rows[-1]['value']:.2f} "
+              f"in {rows[-1]['seconds']:.0f} s", flush=True)
+    print()
+    print(format_table(rows))
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(rows, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()

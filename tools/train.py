@@ -1,0 +1,101 @@
+"""Train a model from an mmpapers config (mmengine Runner; flags as in mmdet/mmpretrain)."""
+import argparse
+import os
+import os.path as osp
+
+import _bootstrap  # noqa: F401  (repo root on sys.path, stack fixes)
+from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+from projects.common.checkpoint import trust_all_checkpoints
+from projects.common.config_check import check_data_paths
+from projects.common.dist import setup_cpu_distributed
+from projects.common.errors import MMPapersError, cli_errors
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument('--work-dir', help='the dir to save logs and models')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint; without a value, from the latest '
+        'checkpoint in the work dir')
+    parser.add_argument('--amp', action='store_true',
+                        help='enable automatic-mixed-precision training (GPU only)')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by the actual batch size / auto_scale_lr.base_batch_size')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='do not evaluate checkpoints during training')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='set deterministic options for CUDNN')
+    parser.add_argument('--trust-checkpoint', action='store_true',
+                        help='allow full-pickle loading of checkpoints (load_from/--resume) '
+                        'that hold objects outside the safe allow-list')
+    parser.add_argument(
+        '--cfg-options', nargs='+', action=DictAction,
+        help='override settings of the config, key=value (e.g. '
+        'train_dataloader.batch_size=8 optim_wrapper.optimizer.lr=0.1)')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    # torch.distributed.launch (torch >= 2.0) passes --local-rank
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    cfg.launcher = args.launcher
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    # work_dir priority: command line > config > ./work_dirs/<config stem>
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir', None) is None:
+        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        import torch
+        if not torch.cuda.is_available():
+            raise MMPapersError(f'{args.config}: --amp needs a GPU; none is available')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.auto_scale_lr:
+        if not cfg.get('auto_scale_lr', {}).get('base_batch_size'):
+            raise MMPapersError(f'{args.config}: --auto-scale-lr needs auto_scale_lr.'
+                                'base_batch_size in the config')
+        cfg.auto_scale_lr.enable = True
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.seed is not None or args.deterministic:
+        cfg.setdefault('randomness', {})
+        if args.seed is not None:
+            cfg.randomness.seed = args.seed
+        cfg.randomness.deterministic = args.deterministic
+    return cfg
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    holder = {}
+    with cli_errors(args.config, holder):
+        if not osp.isfile(args.config):
+            raise MMPapersError(f'{args.config}: config file not found')
+        if args.trust_checkpoint:
+            trust_all_checkpoints()
+        cfg = holder['cfg'] = merge_args(Config.fromfile(args.config), args)
+        check_data_paths(cfg, args.config, make_missing=_bootstrap.make_embedded_data)
+        setup_cpu_distributed(cfg, args.launcher)
+        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        runner.train()
+
+
+if __name__ == '__main__':
+    main()
