@@ -95,6 +95,10 @@ def main(argv=None) -> None:
         setup_cpu_distributed(cfg, args.launcher)
         runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
         runner.train()
+    if args.launcher != 'none':
+        from mmengine.dist import get_dist_info
+        rank, world_size = get_dist_info()
+        print(f'rank {rank} of {world_size}: training finished', flush=True)
 
 
 if __name__ == '__main__':

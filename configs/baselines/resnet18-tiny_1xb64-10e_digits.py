@@ -1,9 +1,8 @@
 # Baseline classifier on the embedded `digits` data: a CIFAR-style ResNet-18 at 1/4 width
 # (stem and base channels 16), 10 epochs of SGD with cosine decay, on CPU in about a minute.
 _base_ = [
-    'mmpretrain::_base_/default_runtime.py',
+    '../_base_/default_runtime_mmpretrain.py',
     '../_base_/datasets/digits_bs64.py',
-    '../_base_/default_runtime_tiny.py',
 ]
 
 model = dict(
@@ -36,3 +35,9 @@ train_cfg = dict(by_epoch=True, max_epochs=10, val_interval=1)
 val_cfg = dict()
 test_cfg = dict()
 auto_scale_lr = dict(base_batch_size=64)
+
+# tiny CPU run: log often, keep the last two checkpoints, fixed seed
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2, save_last=True))
+randomness = dict(seed=0, deterministic=False)

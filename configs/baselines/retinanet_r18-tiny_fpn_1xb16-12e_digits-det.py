@@ -3,9 +3,8 @@
 # (octave_base_scale=2) because the digits are 20-48 px. No pretrained weights.
 _base_ = [
     'mmdet::_base_/models/retinanet_r50_fpn.py',
-    'mmdet::_base_/default_runtime.py',
+    '../_base_/default_runtime_mmdet.py',
     '../_base_/datasets/digits_det_bs16.py',
-    '../_base_/default_runtime_tiny.py',
 ]
 
 model = dict(
@@ -36,3 +35,9 @@ train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=12, val_interval=4)
 val_cfg = dict(type='ValLoop')
 test_cfg = dict(type='TestLoop')
 auto_scale_lr = dict(enable=False, base_batch_size=16)
+
+# tiny CPU run: log often, keep the last two checkpoints, fixed seed
+default_hooks = dict(
+    logger=dict(type='LoggerHook', interval=10),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=2, save_last=True))
+randomness = dict(seed=0, deterministic=False)

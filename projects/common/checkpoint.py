@@ -24,17 +24,36 @@ from .errors import MMPapersError
 TRUST_ENV = 'MMPAPERS_TRUST_CHECKPOINT'
 
 
+def _history_buffer_getattr(obj: Any, name: str) -> Any:
+    """The only ``getattr`` an mmengine checkpoint needs, and nothing more.
+
+    A pickled :class:`~mmengine.logging.HistoryBuffer` stores its statistics methods as
+    ``getattr(HistoryBuffer, 'mean')``. Allowing the real ``builtins.getattr`` would let a
+    malicious file reach arbitrary attributes (and from there, code), so it is mapped to this
+    function, which resolves only those methods.
+    """
+    from mmengine.logging.history_buffer import HistoryBuffer
+    allowed = {'min', 'max', 'current', 'mean'} | set(HistoryBuffer._statistics_methods)
+    if obj is HistoryBuffer and name in allowed:
+        return getattr(HistoryBuffer, name)
+    raise pickle.UnpicklingError(f'getattr({obj!r}, {name!r}) is not allowed in a checkpoint')
+
+
 def _safe_globals() -> List[Any]:
     from mmengine.logging.history_buffer import HistoryBuffer
-    numpy_types = [np.ndarray, np.dtype, np.core.multiarray._reconstruct,
-                   np.core.multiarray.scalar]
-    numpy_types += [type(np.dtype(t)) for t in (
-        np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8,
-        np.uint8, np.bool_)]
-    return [HistoryBuffer] + numpy_types
+    try:  # numpy >= 2
+        from numpy._core import multiarray
+    except ImportError:  # pragma: no cover - numpy 1.x
+        from numpy.core import multiarray
+    dtype_classes = [type(np.dtype(t)) for t in (
+        np.float64, np.float32, np.float16, np.int64, np.int32, np.int16, np.int8, np.uint8,
+        np.bool_)]
+    return [HistoryBuffer, np.ndarray, np.dtype, multiarray._reconstruct, multiarray.scalar,
+            (_history_buffer_getattr, 'builtins.getattr')] + dtype_classes
 
 
-#: Globals besides tensors and builtins that mmengine checkpoints contain.
+#: Globals besides tensors and builtins that mmengine checkpoints contain (numpy arrays and
+#: scalars of the message hub, its HistoryBuffers).
 SAFE_GLOBALS = _safe_globals()
 
 
@@ -44,6 +63,17 @@ def trust_all_checkpoints(enable: bool = True) -> None:
         os.environ[TRUST_ENV] = '1'
     else:
         os.environ.pop(TRUST_ENV, None)
+
+
+# How torch's weights-only unpickler says that a file holds objects it may not build.
+_NOT_ALLOWED = ('Unsupported global', 'Can only build', 'is not allowed in a checkpoint')
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if lines and lines[0].startswith('Weights only load failed') and len(lines) > 1:
+        lines = [line for line in lines if 'error:' in line] or lines
+    return lines[0] if lines else type(exc).__name__
 
 
 def load_local_checkpoint(filename: str, map_location: Optional[str] = None) -> Any:
@@ -60,19 +90,18 @@ def load_local_checkpoint(filename: str, map_location: Optional[str] = None) -> 
         with torch.serialization.safe_globals(SAFE_GLOBALS):
             return torch.load(filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        if 'weights_only' not in str(exc) and 'Unsupported global' not in str(exc):
+        detail = next((line.strip() for line in str(exc).splitlines()
+                       if any(m in line for m in _NOT_ALLOWED)), None)
+        if detail is None:
             raise MMPapersError(f'{filename}: not a readable checkpoint '
-                                f'({str(exc).splitlines()[0]})') from exc
+                                f'({_first_line(exc)})') from exc
         if os.environ.get(TRUST_ENV) == '1':
             return torch.load(filename, map_location=map_location, weights_only=False)
-        detail = next((line for line in str(exc).splitlines()
-                       if 'Unsupported global' in line), 'unsupported Python objects')
         raise MMPapersError(
-            f'{filename}: holds Python objects outside the safe allow-list ({detail.strip()}); '
+            f'{filename}: holds Python objects outside the safe allow-list ({detail}); '
             f'if you trust this file, pass --trust-checkpoint (or set {TRUST_ENV}=1)') from exc
     except (RuntimeError, EOFError, OSError, ValueError) as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise MMPapersError(f'{filename}: not a readable checkpoint ({first})') from exc
+        raise MMPapersError(f'{filename}: not a readable checkpoint ({_first_line(exc)})') from exc
 
 
 def install_checkpoint_loader() -> None:

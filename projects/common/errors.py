@@ -11,7 +11,7 @@ import re
 import sys
 from typing import Any, Iterator, List, Optional, Tuple
 
-_REGISTRY_MISS = re.compile(r'(\S+) is not in the (\S+) registry')
+_REGISTRY_MISS = re.compile(r'([\w.]+) is not in the ([\w:]+) registry')
 
 
 class MMPapersError(RuntimeError):
@@ -47,6 +47,8 @@ def describe(exc: BaseException, config_file: str = '', cfg: Any = None) -> Opti
         match = _REGISTRY_MISS.search(str(exc))
         if match:
             name, registry = match.groups()
+            if hasattr(cfg, 'to_dict'):  # an mmengine Config
+                cfg = cfg.to_dict()
             keys = find_type_keys(cfg, name) if cfg is not None else []
             where = f'{keys[0]}=' if keys else 'type='
             return (f'{config_file}: {where}{name!r} is not in the {registry} registry '

@@ -7,7 +7,7 @@ import pytest
 import torch
 from mmengine.runner import Runner
 from mmengine.runner.checkpoint import CheckpointLoader, _load_checkpoint
-from mmengine.testing.runner_test_case import ToyDataset, ToyMetric, ToyModel
+from mmengine.testing.runner_test_case import ToyDataset, ToyModel
 
 from projects.common.checkpoint import TRUST_ENV, load_local_checkpoint
 from projects.common.errors import MMPapersError
@@ -27,9 +27,9 @@ def mmengine_checkpoint(tmp_path_factory) -> str:
     loader = dict(dataset=ToyDataset(), sampler=dict(type='DefaultSampler', shuffle=True),
                   batch_size=3, num_workers=0)
     runner = Runner(
-        model=ToyModel(), work_dir=work_dir, train_dataloader=loader, val_dataloader=loader,
-        val_evaluator=ToyMetric(), optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        train_cfg=dict(by_epoch=True, max_epochs=1), val_cfg=dict(),
+        model=ToyModel(), work_dir=work_dir, train_dataloader=loader,
+        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
+        train_cfg=dict(by_epoch=True, max_epochs=1),
         default_hooks=dict(checkpoint=dict(type='CheckpointHook', interval=1)),
         param_scheduler=dict(type='MultiStepLR', milestones=[1]),
         randomness=dict(seed=0), default_scope='mmengine')
@@ -81,3 +81,19 @@ def test_corrupted_checkpoint_names_the_file(tmp_path, content):
 def test_missing_checkpoint_names_the_file(tmp_path):
     with pytest.raises(MMPapersError, match='missing.pth: checkpoint file not found'):
         load_local_checkpoint(str(tmp_path / 'missing.pth'))
+
+
+def test_getattr_is_limited_to_history_buffer_methods(tmp_path, monkeypatch):
+    # getattr is allowed only as getattr(HistoryBuffer, <statistics method>): a file that
+    # pickles getattr(np.ndarray, 'tofile') must not load without explicit trust.
+    import numpy as np
+
+    class Evil:
+        def __reduce__(self):
+            return getattr, (np.ndarray, 'tofile')
+
+    path = str(tmp_path / 'evil.pth')
+    torch.save({'x': Evil()}, path)
+    monkeypatch.delenv(TRUST_ENV, raising=False)
+    with pytest.raises(MMPapersError, match='evil.pth'):
+        load_local_checkpoint(path)
