@@ -1,0 +1,32 @@
+"""The baseline configs train and test end to end through tools/train.py and tools/test.py."""
+import glob
+import json
+import os.path as osp
+
+import pytest
+
+from tests.conftest import RETINANET_CFG, run_tool
+
+
+@pytest.mark.slow
+def test_retinanet_trains_and_tests_on_digits_det(tmp_path, digits_det_root):
+    work = str(tmp_path)
+    run_tool(['tools/train.py', RETINANET_CFG, '--work-dir', work, '--cfg-options',
+              'train_cfg.max_epochs=2', 'train_cfg.val_interval=10',
+              'default_hooks.logger.interval=5'])
+    losses = []
+    for path in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
+        with open(path) as f:
+            losses += [json.loads(line)['loss'] for line in f if '"loss"' in line]
+    assert len(losses) >= 10 and sum(losses[-3:]) < sum(losses[:3])
+    out = str(tmp_path / 'preds.pkl')
+    run_tool(['tools/test.py', RETINANET_CFG, osp.join(work, 'epoch_2.pth'), '--work-dir', work,
+              '--out', out])
+    logs = sorted(glob.glob(osp.join(work, '*', '*.json')), key=osp.getmtime)
+    with open(logs[-1]) as f:
+        record = json.loads(f.read().splitlines()[-1])
+    assert 0.0 <= record['coco/bbox_mAP'] <= 1.0
+    import pickle
+    with open(out, 'rb') as f:
+        preds = pickle.load(f)
+    assert len(preds) == 200  # one entry per val image

@@ -1,0 +1,22 @@
+"""tools/analysis_tools/get_flops.py counts a config's model."""
+import re
+
+import torch
+from mmengine.config import Config
+from mmengine.registry import MODELS, init_default_scope
+
+from tests.conftest import DIGITS_CFG, REPO_ROOT, run_tool
+
+
+def test_get_flops_counts_the_params_of_the_model():
+    proc = run_tool(['tools/analysis_tools/get_flops.py', DIGITS_CFG, '--shape', '32'])
+    assert 'input shape: (1, 3, 32, 32)' in proc.stdout
+    params = re.search(r'params: ([\d.]+)([KM]?)', proc.stdout)
+    scale = {'': 1, 'K': 1e3, 'M': 1e6}[params.group(2)]
+    cfg = Config.fromfile(f'{REPO_ROOT}/{DIGITS_CFG}')
+    init_default_scope('mmpretrain')
+    model = MODELS.build(cfg.model)
+    expected = sum(p.numel() for p in model.parameters())
+    assert abs(float(params.group(1)) * scale - expected) / expected < 0.01
+    flops = re.search(r'flops: ([\d.]+)([KMG]?)', proc.stdout)
+    assert float(flops.group(1)) > 0
