@@ -10,6 +10,7 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
+from mmengine.optim import build_optim_wrapper
 from mmengine.registry import MODELS, DefaultScope
 
 from tests.conftest import REPO_ROOT
@@ -47,3 +48,6 @@ def test_config_builds(config):
         assert sum(p.numel() for p in model.parameters()) > 0
         for key, pipeline in _pipelines(cfg):
             assert len(Compose(pipeline).transforms) == len(pipeline), key
+        if cfg.get('optim_wrapper'):
+            optim_wrapper = build_optim_wrapper(model, cfg.optim_wrapper)
+            assert type(optim_wrapper.optimizer).__name__ == cfg.optim_wrapper.optimizer.type

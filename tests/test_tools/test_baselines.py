@@ -12,7 +12,7 @@ from tests.conftest import RETINANET_CFG, run_tool
 def test_retinanet_trains_and_tests_on_digits_det(tmp_path, digits_det_root):
     work = str(tmp_path)
     run_tool(['tools/train.py', RETINANET_CFG, '--work-dir', work, '--cfg-options',
-              'train_cfg.max_epochs=2', 'train_cfg.val_interval=10',
+              'train_cfg.max_epochs=1', 'train_cfg.val_interval=10',
               'default_hooks.logger.interval=5'])
     losses = []
     for path in glob.glob(osp.join(work, '*', 'vis_data', 'scalars.json')):
@@ -20,7 +20,7 @@ def test_retinanet_trains_and_tests_on_digits_det(tmp_path, digits_det_root):
             losses += [json.loads(line)['loss'] for line in f if '"loss"' in line]
     assert len(losses) >= 10 and sum(losses[-3:]) < sum(losses[:3])
     out = str(tmp_path / 'preds.pkl')
-    run_tool(['tools/test.py', RETINANET_CFG, osp.join(work, 'epoch_2.pth'), '--work-dir', work,
+    run_tool(['tools/test.py', RETINANET_CFG, osp.join(work, 'epoch_1.pth'), '--work-dir', work,
               '--out', out])
     logs = sorted(glob.glob(osp.join(work, '*', '*.json')), key=osp.getmtime)
     with open(logs[-1]) as f:
