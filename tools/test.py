@@ -5,12 +5,7 @@ import os.path as osp
 
 import _bootstrap  # noqa: F401  (repo root on sys.path, stack fixes)
 from mmengine.config import Config, ConfigDict, DictAction
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
-from projects.common.checkpoint import trust_all_checkpoints
-from projects.common.config_check import check_data_paths
-from projects.common.dist import setup_cpu_distributed
 from projects.common.errors import MMPapersError, cli_errors
 
 
@@ -54,13 +49,7 @@ def _enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
 
 
 def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
-    cfg.launcher = args.launcher
-    if args.cfg_options is not None:
-        cfg.merge_from_dict(args.cfg_options)
-    if args.work_dir is not None:
-        cfg.work_dir = args.work_dir
-    elif cfg.get('work_dir', None) is None:
-        cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
+    _bootstrap.apply_common_args(cfg, args)
     cfg.load_from = args.checkpoint
     if args.show or args.show_dir:
         _enable_visualization(cfg, args)
@@ -82,16 +71,9 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     holder = {}
     with cli_errors(args.config, holder):
-        if not osp.isfile(args.config):
-            raise MMPapersError(f'{args.config}: config file not found')
         if not osp.isfile(args.checkpoint):
             raise MMPapersError(f'{args.checkpoint}: checkpoint file not found')
-        if args.trust_checkpoint:
-            trust_all_checkpoints()
-        cfg = holder['cfg'] = merge_args(Config.fromfile(args.config), args)
-        check_data_paths(cfg, args.config, make_missing=_bootstrap.make_embedded_data)
-        setup_cpu_distributed(cfg, args.launcher)
-        runner = RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)
+        runner = _bootstrap.build_runner(args, merge_args, holder)
         runner.test()
 
 

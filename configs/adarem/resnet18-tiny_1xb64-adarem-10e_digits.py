@@ -7,5 +7,4 @@ custom_imports = dict(imports=['projects.adarem'], allow_failed_imports=False)
 
 optim_wrapper = dict(
     optimizer=dict(_delete_=True, type='AdaRem', lr=0.2, beta=0.9, lam=0.999,
-                   weight_decay=5e-4),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0))
+                   weight_decay=5e-4))

@@ -1,7 +1,6 @@
 """tools/analysis_tools/get_flops.py counts a config's model."""
 import re
 
-import torch
 from mmengine.config import Config
 from mmengine.registry import MODELS, init_default_scope
 

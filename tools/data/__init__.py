@@ -8,7 +8,7 @@ import json
 import os
 import os.path as osp
 import shutil
-from typing import Callable, Dict
+from typing import Dict
 
 from . import digits, digits_det
 

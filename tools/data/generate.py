@@ -16,11 +16,14 @@ from tools.data import DATA_ROOT, GENERATORS, ensure  # noqa: E402
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('names', nargs='*', choices=[[]] + sorted(GENERATORS),
-                        help='data sets to generate (default: all)')
+    parser.add_argument('names', nargs='*', metavar='NAME',
+                        help=f'data sets to generate, of {sorted(GENERATORS)} (default: all)')
     parser.add_argument('--root', default=DATA_ROOT, help='output folder')
     parser.add_argument('--force', action='store_true', help='regenerate existing sets')
     args = parser.parse_args()
+    unknown = sorted(set(args.names) - set(GENERATORS))
+    if unknown:
+        parser.error(f'unknown data sets {unknown}; known: {sorted(GENERATORS)}')
     for name in args.names or sorted(GENERATORS):
         print(f'{name}: {ensure(name, args.root, force=args.force)}')
 
