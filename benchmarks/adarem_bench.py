@@ -44,9 +44,9 @@ from projects.adarem import AdaRem  # noqa: E402
 TINY_CFG = osp.join(REPO_ROOT, 'configs/baselines/resnet18-tiny_1xb64-10e_digits.py')
 
 #: Learning rates tuned once with ``--sweep`` (seed 0, 10 epochs, best final val top-1).
-LRS = {'SGD-momentum': 0.1, 'Adam': 3e-3, 'AdamW': 3e-3, 'AdaRem': 0.2}
+LRS = {'SGD-momentum': 0.2, 'Adam': 3e-3, 'AdamW': 3e-3, 'AdaRem': 0.8}
 SWEEP = {'SGD-momentum': [0.05, 0.1, 0.2], 'Adam': [1e-3, 3e-3], 'AdamW': [1e-3, 3e-3],
-         'AdaRem': [0.1, 0.2, 0.4, 0.8]}
+         'AdaRem': [0.1, 0.2, 0.4, 0.8, 1.6, 3.2]}
 
 
 def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
@@ -238,6 +238,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true', help='1 seed, 3 epochs, 10 rounds')
     parser.add_argument('--sweep', action='store_true', help='the one-time lr sweep (seed 0)')
+    parser.add_argument('--only', nargs='+', choices=sorted(LRS),
+                        help='with --sweep: sweep only these optimizers')
+    parser.add_argument('--lrs', type=float, nargs='+', help='with --sweep: these lrs only')
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--epochs', type=int, default=10)
     parser.add_argument('--rounds', type=int, default=30, help='timed steps per optimizer')
@@ -252,12 +255,15 @@ def main() -> None:
     if args.sweep:
         results = []
         for name, lrs in SWEEP.items():
-            for lr in lrs:
+            if args.only and name not in args.only:
+                continue
+            for lr in args.lrs or lrs:
                 r = train_run(data, name, lr, 0, args.epochs)
                 print(f"sweep {name:13s} lr {lr:<7g} final top-1 {r['final_acc']:.2f}",
                       flush=True)
                 results.append(r)
-        with open(osp.join(args.out, 'adarem_sweep.json'), 'w') as f:
+        tag = '-'.join(args.only) if args.only else 'all'
+        with open(osp.join(args.out, f'adarem_sweep_{tag}.json'), 'w') as f:
             json.dump(results, f, indent=1)
         return
 

@@ -150,10 +150,14 @@ def train_and_test(name: str, cfg: str, extra: List[str], work_root: str, epochs
     out = run(['tools/test.py', cfg, ckpt, '--work-dir', wd] + opts, env,
               osp.join(work_root, f'{name}_test.log'))
     m = re.findall(r'coco/bbox_mAP: ([0-9.]+)\s+coco/bbox_mAP_50: ([0-9.]+)', out)
-    if not m:
+    if m:
+        ap, ap50 = float(m[-1][0]), float(m[-1][1])
+    elif 'results of the whole dataset is empty' in out:  # no box above the score threshold
+        ap, ap50 = 0.0, 0.0
+    else:
         raise RuntimeError(f'no coco/bbox_mAP in the test output of {name}')
-    return dict(model=name, epochs=epochs, bbox_mAP=float(m[-1][0]),
-                bbox_mAP_50=float(m[-1][1]), train_s=train_s, test_s=time.time() - t0)
+    return dict(model=name, epochs=epochs, bbox_mAP=ap, bbox_mAP_50=ap50, train_s=train_s,
+                test_s=time.time() - t0)
 
 
 def main() -> None:

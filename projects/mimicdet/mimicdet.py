@@ -131,6 +131,7 @@ class MimicDet(BaseDetector):
                             levels=levels[idx])
 
     def loss(self, batch_inputs: Tensor, batch_data_samples) -> Dict[str, Tensor]:
+        """L_R (refine), L_S (S-head, OHEM), L_T (T-head) and the two mimic paths."""
         feats = self.extract_feat(batch_inputs)
         s_feats = feats[1:1 + self.refine_head.num_levels]
         obj_maps, reg_maps = self.refine_head(s_feats)
@@ -191,6 +192,7 @@ class MimicDet(BaseDetector):
 
     # ------------------------------------------------------------------ prediction
     def predict(self, batch_inputs: Tensor, batch_data_samples, rescale: bool = True):
+        """One-stage prediction: P3-P7, refinement, S-head at the top refined anchors, NMS."""
         feats = self.extract_predict_feat(batch_inputs)
         obj_maps, reg_maps = self.refine_head(feats)
         aligned = self.s_head.align(feats, reg_maps)

@@ -209,3 +209,19 @@ def test_losses_decrease_on_synthetic_images(build_mimicdet):
     first, last = hist[:10].mean(0), hist[-10:].mean(0)
     for name, a, b in zip(['total'] + keys, first.tolist(), last.tolist()):
         assert b < a, f'{name} did not decrease: {a:.4f} -> {b:.4f}'
+
+
+@pytest.mark.parametrize('detach', [True, False])
+def test_mimic_gradient_reaches_t_head_only_without_detach(build_mimicdet, detach):
+    model = build_mimicdet(mimic_loss=dict(type='CosineMimicLoss', detach_teacher=detach))
+    batch = model.data_preprocessor(synthetic_batch(2), True)
+    losses = model(**batch, mode='loss')
+    (losses['loss_mimic_cls'] + losses['loss_mimic_reg']).backward()
+    t_grads = [p.grad for p in model.t_head.bbox_head.parameters()]
+    s_grad = model.s_head.cls_out.weight.grad
+    assert s_grad is not None and s_grad.abs().sum() > 0
+    t_total = sum(float(g.abs().sum()) for g in t_grads if g is not None)
+    if detach:
+        assert t_total == 0.
+    else:
+        assert t_total > 0.
