@@ -58,6 +58,9 @@ JOBS: List[DemoJob] = [
     DemoJob('retinanet-digits-det', 'RetinaNet R-18 (1/4 width)', '-',
             'configs/baselines/retinanet_r18-tiny_fpn_1xb16-12e_digits-det.py',
             'coco/bbox_mAP', 'COCO mAP (digits-det val)', scale=100.0),
+    DemoJob('mimicdet-digits-det', 'MimicDet R-18 (1/4 width)', 'RetinaNet R-18',
+            'configs/mimicdet/mimicdet_r18-tiny_fpn_1xb16-12e_digits-det.py',
+            'coco/bbox_mAP', 'COCO mAP (digits-det val)', scale=100.0),
 ]
 
 

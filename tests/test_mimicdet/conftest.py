@@ -59,3 +59,13 @@ def synthetic_batch(num_images: int = 2, size: int = 128, seed: int = 0):
         imgs.append(img)
         samples.append(ds)
     return dict(inputs=imgs, data_samples=samples)
+
+
+@pytest.fixture(autouse=True)
+def single_torch_thread():
+    """Run each test on one thread: the toy models gain nothing from more, and on a shared
+    2-core machine OpenMP oversubscription made the training test ~15x slower."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
