@@ -56,18 +56,22 @@ def adarem_reference(params: List[Tensor], grads: List[Tensor], exp_avgs: List[T
     """
     for i, (p, g, m) in enumerate(zip(params, grads, exp_avgs)):
         c = 1 + lam_powers[i] * agreement(g, m, eps, norm)
-        m.mul_(beta).add_(g, alpha=1 - beta)
-        if direction == 'grad':
-            d = g
-        elif direction == 'ema':
-            d = m
-        else:
-            d = momentum_buffers[i]
-            d.mul_(beta).add_(g)
+        d = _advance_state(g, m, momentum_buffers[i], beta, direction)
         update = c * d
         if weight_decay != 0:
             update = update + weight_decay * p
         p.add_(update, alpha=-lr)
+
+
+def _advance_state(g: Tensor, m: Tensor, buf: Optional[Tensor], beta, direction: str) -> Tensor:
+    """Update the EMA (and heavy-ball buffer) in place; return the direction ``d``."""
+    m.mul_(beta).add_((1 - beta) * g)
+    if direction == 'grad':
+        return g
+    if direction == 'ema':
+        return m
+    buf.mul_(beta).add_(g)
+    return buf
 
 
 def _fused_impl(params: List[Tensor], grads: List[Tensor], exp_avgs: List[Tensor],
@@ -77,19 +81,8 @@ def _fused_impl(params: List[Tensor], grads: List[Tensor], exp_avgs: List[Tensor
     # 0-d tensors and lam_powers a 1-d tensor, so new values do not trigger a recompile.
     for i in range(len(params)):
         p, g, m = params[i], grads[i], exp_avgs[i]
-        if norm == 'tensor':
-            b = g.sign() * m / (m.abs().max() + eps).clamp_min(torch.finfo(m.dtype).tiny)
-        else:
-            b = g.sign() * m.sign()
-        c = 1 + lam_powers[i] * b
-        m.mul_(beta).add_((1 - beta) * g)
-        if direction == 'grad':
-            d = g
-        elif direction == 'ema':
-            d = m
-        else:
-            d = momentum_buffers[i]
-            d.mul_(beta).add_(g)
+        c = 1 + lam_powers[i] * agreement(g, m, eps, norm)
+        d = _advance_state(g, m, momentum_buffers[i], beta, direction)
         p.sub_(lr * (c * d + weight_decay * p))
 
 
