@@ -8,6 +8,8 @@ Usage::
 
     python tools/demo.py                    # all jobs
     python tools/demo.py --only retinanet   # jobs whose name contains a word
+
+It also draws the loss and metric curves of the jobs, one PNG per metric, in the work dir.
 """
 import argparse
 import dataclasses
@@ -104,6 +106,18 @@ def run_job(job: DemoJob, work_root: str, python: str) -> Dict[str, object]:
                 value=value * job.scale, seconds=time.time() - start)
 
 
+def plot_curves(jobs: List[DemoJob], work_root: str) -> List[str]:
+    """One PNG per metric: training loss and that metric of the jobs reporting it."""
+    from tools.analysis_tools.plot_scalars import plot
+    paths = []
+    for metric in dict.fromkeys(j.metric for j in jobs):
+        dirs = [osp.join(work_root, j.name) for j in jobs if j.metric == metric]
+        path = osp.join(work_root, 'curves_' + metric.replace('/', '_') + '.png')
+        plot(dirs, ['loss', metric], path)
+        paths.append(path)
+    return paths
+
+
 def format_table(rows: List[Dict[str, object]]) -> str:
     header = ['method', 'baseline', 'metric', 'value', 'time (s)']
     cells = [[str(r['method']), str(r['baseline']), str(r['metric']), f"{r['value']:.2f}",
@@ -135,6 +149,8 @@ def main() -> None:
               f"in {rows[-1]['seconds']:.0f} s", flush=True)
     print()
     print(format_table(rows))
+    for path in plot_curves(jobs, args.work_dir):
+        print(f'[demo] curves: {path}')
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(rows, f, indent=1)
