@@ -7,7 +7,6 @@ and output convs (the top-down path runs coarse to fine, so P3-P7 do not depend 
 """
 from typing import Tuple
 
-import torch.nn.functional as F
 from mmdet.models.necks import FPN
 from mmdet.registry import MODELS
 from torch import Tensor
@@ -18,41 +17,21 @@ class MimicFPN(FPN):
     """mmdet ``FPN`` with ``forward(inputs, skip_first_level=False)``; same arguments as FPN."""
 
     def forward(self, inputs: Tuple[Tensor], skip_first_level: bool = False) -> tuple:
-        """Return ``num_outs`` maps, or the last ``num_outs - 1`` if ``skip_first_level``."""
+        """Return ``num_outs`` maps, or the last ``num_outs - 1`` if ``skip_first_level``.
+
+        With ``skip_first_level`` mmdet's own ``FPN.forward`` runs on a view of this neck that
+        lacks the finest level: the first lateral and output convs are hidden (shadowed by
+        sliced ``ModuleList`` views in the instance dict, so registration and state_dict are
+        untouched) and ``start_level``/``num_outs`` move by one.
+        """
         if not skip_first_level:
             return super().forward(inputs)
-        assert len(inputs) == len(self.in_channels)
-        first = 1
-        laterals = [None] + [
-            self.lateral_convs[i](inputs[i + self.start_level])
-            for i in range(first, len(self.lateral_convs))
-        ]
-        used_backbone_levels = len(laterals)
-        for i in range(used_backbone_levels - 1, first, -1):
-            if 'scale_factor' in self.upsample_cfg:
-                laterals[i - 1] = laterals[i - 1] + F.interpolate(
-                    laterals[i], **self.upsample_cfg)
-            else:
-                laterals[i - 1] = laterals[i - 1] + F.interpolate(
-                    laterals[i], size=laterals[i - 1].shape[2:], **self.upsample_cfg)
-        outs = [self.fpn_convs[i](laterals[i]) for i in range(first, used_backbone_levels)]
-        if self.num_outs > used_backbone_levels:
-            if not self.add_extra_convs:
-                for _ in range(self.num_outs - used_backbone_levels):
-                    outs.append(F.max_pool2d(outs[-1], 1, stride=2))
-            else:
-                if self.add_extra_convs == 'on_input':
-                    extra_source = inputs[self.backbone_end_level - 1]
-                elif self.add_extra_convs == 'on_lateral':
-                    extra_source = laterals[-1]
-                elif self.add_extra_convs == 'on_output':
-                    extra_source = outs[-1]
-                else:
-                    raise NotImplementedError
-                outs.append(self.fpn_convs[used_backbone_levels](extra_source))
-                for i in range(used_backbone_levels + 1, self.num_outs):
-                    if self.relu_before_extra_convs:
-                        outs.append(self.fpn_convs[i](F.relu(outs[-1])))
-                    else:
-                        outs.append(self.fpn_convs[i](outs[-1]))
-        return tuple(outs)
+        saved = dict(start_level=self.start_level, num_outs=self.num_outs)
+        object.__setattr__(self, 'lateral_convs', self._modules['lateral_convs'][1:])
+        object.__setattr__(self, 'fpn_convs', self._modules['fpn_convs'][1:])
+        self.start_level, self.num_outs = self.start_level + 1, self.num_outs - 1
+        try:
+            return super().forward(inputs)
+        finally:
+            del self.__dict__['lateral_convs'], self.__dict__['fpn_convs']
+            self.start_level, self.num_outs = saved['start_level'], saved['num_outs']

@@ -24,3 +24,15 @@ def test_skip_first_level_equals_full_forward_tail(extra, monkeypatch):
     assert len(tail) == 5
     for a, b in zip(full[1:], tail):
         torch.testing.assert_close(a, b)
+
+
+def test_skipping_leaves_the_module_unchanged():
+    fpn = MimicFPN(in_channels=[4, 8, 16, 32], out_channels=8, start_level=0,
+                   add_extra_convs='on_input', num_outs=6).eval()
+    keys = list(fpn.state_dict())
+    inputs = tuple(torch.randn(1, c, 16 // 2 ** i, 16 // 2 ** i)
+                   for i, c in enumerate([4, 8, 16, 32]))
+    fpn(inputs, skip_first_level=True)
+    assert list(fpn.state_dict()) == keys
+    assert (fpn.start_level, fpn.num_outs, len(fpn.lateral_convs)) == (0, 6, 4)
+    assert len(fpn(inputs)) == 6
