@@ -11,7 +11,7 @@ import torch
 from mmengine.config import Config
 from mmengine.dataset import Compose
 from mmengine.optim import build_optim_wrapper
-from mmengine.registry import MODELS, DefaultScope
+from mmengine.registry import MODELS, DefaultScope, init_default_scope
 
 from tests.conftest import REPO_ROOT
 
@@ -38,11 +38,8 @@ def test_configs_were_found():
 def test_config_builds(config):
     cfg = Config.fromfile(osp.join(REPO_ROOT, config))
     scope = cfg.get('default_scope', 'mmengine')
+    init_default_scope(scope)  # imports the host library's lazily registered modules
     with DefaultScope.overwrite_default_scope(scope):
-        # Ensure lazily-registered modules of the host library are imported.
-        DefaultScope.get_current_instance()
-        from mmengine.registry import init_default_scope
-        init_default_scope(scope)
         model = MODELS.build(cfg.model)
         assert isinstance(model, torch.nn.Module)
         assert sum(p.numel() for p in model.parameters()) > 0

@@ -1,4 +1,5 @@
 """tools/train.py --resume continues a run exactly where it stopped."""
+import glob
 import json
 import os.path as osp
 
@@ -14,8 +15,7 @@ SHORT = ['--cfg-options', 'train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
 def _losses(work_dir: str) -> dict:
     """iteration -> loss, from every scalars.json mmengine's LocalVisBackend wrote."""
     losses = {}
-    for path in sorted(__import__('glob').glob(osp.join(work_dir, '*', 'vis_data',
-                                                         'scalars.json'))):
+    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
             for line in f:
                 rec = json.loads(line)
