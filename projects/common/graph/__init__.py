@@ -1,0 +1,17 @@
+"""Graph stages shared by DG-Net (per-sample router weights) and TopoNet (learned edge weights).
+
+Registered in mmpretrain's ``MODELS``: ``GraphStage``, ``EdgeRouter``, ``RouterEdgeSource``,
+``StaticEdgeSource``. Importing this subpackage needs mmpretrain; ``projects.common`` itself
+does not import it.
+"""
+from .aggregate import AGGREGATE_IMPLS, DynamicAggregate, aggregate
+from .edge_router import EdgeRouter, RouterEdgeSource
+from .edge_source import EdgeSource, StaticEdgeSource
+from .graph_stage import GraphStage, complete_dag_mask
+from .nodes import block_body, block_shortcut
+
+__all__ = [
+    'AGGREGATE_IMPLS', 'DynamicAggregate', 'aggregate', 'EdgeRouter', 'RouterEdgeSource',
+    'EdgeSource', 'StaticEdgeSource', 'GraphStage', 'complete_dag_mask', 'block_body',
+    'block_shortcut'
+]

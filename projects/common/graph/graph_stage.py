@@ -1,0 +1,208 @@
+"""A stage of blocks wired as a complete DAG with weighted edges (DG-Net and TopoNet).
+
+Papers: DG-Net (arXiv 2010.01097) learns per-sample edge weights with routers; TopoNet
+(arXiv 2008.08261) learns one weight per edge. Both wire a stage's blocks as a complete DAG;
+the node index set is our design, following TopoNet's "a residual stage is a dense graph":
+
+* ``in``: the shortcut of block 0 applied to the stage input (identity or the stride-2
+  1x1 projection). MobileNetV2 groups have no ``in`` node.
+* node 0: the residual branch of block 0 on the raw stage input (the whole first
+  ``InvertedResidual`` for MobileNetV2). It does not aggregate: the resolution changes there.
+* node k >= 1: ``x_k = sum_{i in {in, 0..k-1}} w_ik * y_i``, ``y_k = F_k(act(x_k))``.
+* ``out``: ``z = sum_i w_i,out * y_i`` over every node; the stage returns ``act(z)``.
+
+``act`` is ReLU for ResNet-family blocks and the identity for MobileNetV2 (linear
+bottleneck). With every weight 1 the stage is the residual chain ``x_k = x_{k-1} + y_{k-1}``:
+MobileNetV2 exactly, ResNet-v1 with the post-add ReLU moved to the next node's input.
+
+Edges whose weight is not above ``edge_threshold`` are dropped per sample (mask under no_grad).
+The weights used are kept, detached, in ``last_adjacency`` (B x (N+2) x (N+2), order
+in, 0..N-1, out) for hooks and plots.
+"""
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmengine.model import BaseModule
+from mmpretrain.registry import MODELS
+from torch import Tensor
+
+from .aggregate import AGGREGATE_IMPLS, aggregate
+from .edge_source import EdgeSource
+from .nodes import block_body, block_shortcut, check_node_type
+
+
+def _block_channels(block: nn.Module) -> Tuple[int, int]:
+    """(in, out) channels of a ResNet-family block or an InvertedResidual."""
+    if hasattr(block, 'in_channels') and hasattr(block, 'out_channels'):
+        return block.in_channels, block.out_channels
+    convs = [m for m in block.modules() if isinstance(m, nn.Conv2d)]
+    return convs[0].in_channels, convs[-1].out_channels
+
+
+def complete_dag_mask(num_blocks: int, has_in_node: bool) -> Tensor:
+    """Edge mask of the stage graph over (in, 0..N-1, out): every i -> j with i < j, except
+    ``in -> 0`` (node 0 reads the raw input) and, without an ``in`` node, every ``in`` edge."""
+    n = num_blocks + 2
+    mask = torch.ones(n, n, dtype=torch.bool).triu(1)
+    mask[0, 1] = False
+    if not has_in_node:
+        mask[0] = False
+    return mask
+
+
+@MODELS.register_module()
+class GraphStage(BaseModule):
+    """Blocks of one stage as a weighted complete DAG; weights from a pluggable edge source.
+
+    The blocks are children ``'0'..'N-1'`` as in the base network's ``nn.Sequential``, so a
+    static checkpoint loads into the blocks unchanged (the edge source's parameters are new).
+
+    Args:
+        blocks: The stage's blocks, built by the base network (N >= 1).
+        node_type: ``'residual'`` (BasicBlock/Bottleneck: ``in`` node, ReLU act) or
+            ``'inverted_residual'`` (MobileNetV2: no ``in`` node, identity act).
+        edge_source: Config of the edge source (registered in mmpretrain ``MODELS``; the
+            stage fills ``edge_mask``, ``node_channels`` and ``stage_in_channels``).
+            Default: DG-Net's ``RouterEdgeSource``.
+        edge_threshold: Keep an edge only where its weight is larger than this (the paper's
+            rule; its value was not confirmed). Default 0.0 keeps every sigmoid edge.
+        keep_top1_if_empty: When a sample prunes every in-edge of a node, keep its strongest
+            one (our option; off by default: the node then sees zeros, the rule taken literally).
+        force_edge_weight: Debug/analysis: replace every source weight by this constant.
+        aggregate_impl: ``'function'`` (memory-lean autograd Function, default), ``'loop'``
+            or ``'stack'`` (naive; for the memory benchmark).
+        init_cfg: mmengine init config.
+    """
+
+    def __init__(self,
+                 blocks: Sequence[nn.Module],
+                 node_type: str = 'residual',
+                 edge_source: Optional[dict] = None,
+                 edge_threshold: float = 0.0,
+                 keep_top1_if_empty: bool = False,
+                 force_edge_weight: Optional[float] = None,
+                 aggregate_impl: str = 'function',
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg)
+        check_node_type(node_type)
+        if len(blocks) < 1:
+            raise ValueError('GraphStage needs at least one block')
+        if aggregate_impl not in AGGREGATE_IMPLS:
+            raise ValueError(f'aggregate_impl must be one of {AGGREGATE_IMPLS}, '
+                             f'got {aggregate_impl!r}')
+        self.node_type = node_type
+        self.num_blocks = len(blocks)
+        for i, block in enumerate(blocks):
+            self.add_module(str(i), block)
+        self.edge_threshold = float(edge_threshold)
+        self.keep_top1_if_empty = keep_top1_if_empty
+        self.force_edge_weight = force_edge_weight
+        self.aggregate_impl = aggregate_impl
+
+        self.has_in_node = node_type == 'residual'
+        mask = complete_dag_mask(self.num_blocks, self.has_in_node)
+        in_ch, _ = _block_channels(blocks[0])
+        out_ch = _block_channels(blocks[-1])[1]
+        self.in_channels, self.out_channels = in_ch, out_ch
+        cfg = dict(type='RouterEdgeSource') if edge_source is None else dict(edge_source)
+        cfg.setdefault('_scope_', 'mmpretrain')  # resolvable from mmdet/mmaction scopes too
+        cfg.update(edge_mask=mask, node_channels=[out_ch] * (self.num_blocks + 2),
+                   stage_in_channels=in_ch)
+        self.edge_source: EdgeSource = MODELS.build(cfg)
+
+        # predecessors of each column and the position of column j in row i's output
+        self.preds: Dict[int, List[int]] = {
+            j: [i for i in range(j) if mask[i, j]] for j in range(2, self.num_blocks + 2)}
+        self.col_pos: Dict[Tuple[int, int], int] = {}
+        for i in range(mask.shape[0]):
+            for pos, j in enumerate(torch.nonzero(mask[i]).flatten().tolist()):
+                self.col_pos[(i, j)] = pos
+        self.register_buffer('edge_mask', mask, persistent=False)
+        self.last_adjacency: Optional[Tensor] = None
+
+    # nn.Sequential-like access, as mmpretrain's ResNet reads ``res_layer[-1].out_channels``
+    def __getitem__(self, idx: int) -> nn.Module:
+        if idx < 0:
+            idx += self.num_blocks
+        if not 0 <= idx < self.num_blocks:
+            raise IndexError(idx)
+        return getattr(self, str(idx))
+
+    def __len__(self) -> int:
+        return self.num_blocks
+
+    def _act(self, x: Tensor) -> Tensor:
+        return F.relu(x) if self.node_type == 'residual' else x
+
+    def _row(self, row: int, y: Tensor, stage_input: Tensor) -> Tensor:
+        if self.force_edge_weight is not None:
+            d = int(self.edge_mask[row].sum())
+            return y.new_full((y.shape[0], d), float(self.force_edge_weight))
+        return self.edge_source.row_weights(row, y, stage_input)
+
+    def _threshold(self, w: Tensor) -> Tensor:
+        with torch.no_grad():
+            keep = w > self.edge_threshold
+            if self.keep_top1_if_empty:
+                empty = ~keep.any(dim=1, keepdim=True)
+                top1 = F.one_hot(w.argmax(dim=1), w.shape[1]).bool()
+                keep = keep | (top1 & empty)
+        return w * keep.to(w.dtype)
+
+    def forward(self, x: Tensor) -> Tensor:
+        n = self.num_blocks
+        outs: List[Optional[Tensor]] = [None] * (n + 2)
+        rows: List[Optional[Tensor]] = [None] * (n + 2)
+        columns: Dict[int, Tensor] = {}
+        first = self[0]
+        if self.has_in_node:
+            shortcut = block_shortcut(first)
+            outs[0] = shortcut(x) if shortcut is not None else x
+            rows[0] = self._row(0, outs[0], x)
+            outs[1] = block_body(first)(x)
+        else:
+            outs[1] = first(x)
+        rows[1] = self._row(1, outs[1], x)
+        z = None
+        for col in range(2, n + 2):
+            preds = self.preds[col]
+            w = torch.stack([rows[i][:, self.col_pos[(i, col)]] for i in preds], dim=1)
+            w = self._threshold(w)
+            columns[col] = w.detach()
+            agg = aggregate(w, [outs[i] for i in preds], self.aggregate_impl)
+            if col == n + 1:
+                z = agg
+                break
+            outs[col] = block_body(self[col - 1])(self._act(agg))
+            rows[col] = self._row(col, outs[col], x)
+        self.last_adjacency = self._adjacency(columns, x.shape[0], x)
+        return self._act(z)
+
+    def _adjacency(self, columns: Dict[int, Tensor], batch: int, like: Tensor) -> Tensor:
+        n = self.num_blocks + 2
+        adj = like.new_zeros(batch, n, n)
+        for col, w in columns.items():
+            adj[:, self.preds[col], col] = w.to(adj.dtype)
+        return adj
+
+    def extra_macs(self, in_shape: Sequence[int], out_shape: Sequence[int]) -> Dict[str, int]:
+        """Analytic per-sample cost the graph adds over the plain chain of blocks.
+
+        ``aggregation``: ``(|pred(j)| - 1) * C*H*W`` per aggregating node ``j``, i.e. the
+        multiply-adds of the weighted sums beyond the one shortcut add per block the static
+        network already does (FLOP counters miss these dynamic ops); ``router``: global
+        pooling plus FC MACs.
+        ``in_shape``/``out_shape`` are the stage's input and output (C, H, W).
+        """
+        out_elems = int(torch.tensor(out_shape[-3:]).prod())
+        in_elems = int(torch.tensor(in_shape[-3:]).prod())
+        agg = sum(len(p) - 1 for p in self.preds.values()) * out_elems
+        router = 0
+        reads_input = getattr(self.edge_source, 'router_input', None) == 'stage_input'
+        for row in range(self.num_blocks + 2):
+            macs = self.edge_source.row_macs(row)
+            if macs:
+                router += macs + (in_elems if reads_input else out_elems)
+        return dict(aggregation=agg, router=router)
