@@ -1,0 +1,5 @@
+# Static baseline of dgnet-resnet101_8xb32_in1k.py: mmpretrain's own recipe, unchanged, with TensorBoard.
+_base_ = 'mmpretrain::resnet/resnet101_8xb32_in1k.py'
+
+vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]
+visualizer = dict(vis_backends=vis_backends)
