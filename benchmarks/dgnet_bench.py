@@ -29,6 +29,7 @@ import glob
 import json
 import os
 import os.path as osp
+import shutil
 import statistics
 import subprocess
 import sys
@@ -162,12 +163,10 @@ def training_memory(batch: int, size: int) -> List[dict]:
 
 
 def _val_curve(work_dir: str) -> List[float]:
-    accs = []
-    for path in sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
-        with open(path) as f:
-            accs += [json.loads(line)['accuracy/top1'] for line in f
-                     if '"accuracy/top1"' in line]
-    return accs
+    """Val top-1 per epoch of the newest run in ``work_dir``."""
+    path = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')))[-1]
+    with open(path) as f:
+        return [json.loads(line)['accuracy/top1'] for line in f if '"accuracy/top1"' in line]
 
 
 def digits_runs(seeds: int, epochs: int, work_root: str) -> Dict[str, dict]:
@@ -179,6 +178,7 @@ def digits_runs(seeds: int, epochs: int, work_root: str) -> Dict[str, dict]:
     for seed in range(seeds):  # interleave the two configs seed by seed
         for label, res in results.items():
             work = osp.join(work_root, f"{'dg' if 'DG' in label else 'static'}_seed{seed}")
+            shutil.rmtree(work, ignore_errors=True)
             t0 = time.time()
             subprocess.run([sys.executable, 'tools/train.py', res['config'], '--work-dir', work,
                             '--cfg-options', f'randomness.seed={seed}',
@@ -207,8 +207,8 @@ def mean_adjacency(work_dir: str) -> List[List[List[float]]]:
     cfg = Config.fromfile(osp.join(REPO_ROOT, DG_CFG))
     init_default_scope('mmpretrain')
     model = MODELS.build(cfg.model)
-    load_checkpoint(model, osp.join(work_dir, 'epoch_%d.pth' % len(_val_curve(work_dir))),
-                    map_location='cpu')
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        load_checkpoint(model, f.read().strip(), map_location='cpu')
     model.eval()
     cfg.val_dataloader.num_workers = 0
     cfg.val_dataloader.persistent_workers = False
