@@ -1,30 +1,8 @@
-# DG-Net (arXiv 2010.01097) backbone in mmdet: faster-rcnn_r50_fpn_8xb2-1x_coco.py with the ResNet-50
-# replaced by DG-ResNet-50 (mmpretrain's registry, cross-scope), same FPN, head and schedule.
-# The router's global pooling runs over the whole image feature (recalled from the paper).
-#
-# Initialisation: the ImageNet-trained DG-ResNet-50 of dgnet-resnet50_8xb32_in1k.py (train it
-# first; its last checkpoint is the path below). To start from torchvision's static ResNet-50
-# instead, set checkpoint='torchvision://resnet50' and drop prefix: the blocks load, the routers
-# keep their initialisation (the loader lists them as missing keys).
-_base_ = './faster-rcnn_r50_fpn_8xb2-1x_coco.py'
+# DG-Net (arXiv 2010.01097) in mmdet: faster-rcnn_r50_fpn_8xb2-1x_coco.py with the ResNet-50 replaced
+# by DG-ResNet-50 (see the base below for its settings and initialisation); same FPN, head and
+# schedule.
+_base_ = ['./faster-rcnn_r50_fpn_8xb2-1x_coco.py', '../_base_/models/dgnet-r50_mmdet-backbone.py']
 
-custom_imports = dict(imports=['projects.dgnet'], allow_failed_imports=False)
-
-model = dict(
-    backbone=dict(
-        _delete_=True,
-        type='mmpretrain.DGResNet',
-        depth=50,
-        num_stages=4,
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=1,
-        norm_cfg=dict(type='BN', requires_grad=False),
-        norm_eval=True,
-        style='pytorch',
-        edge_threshold=0.0,
-        init_cfg=dict(
-            type='Pretrained',
-            checkpoint='work_dirs/dgnet-resnet50_8xb32_in1k/epoch_100.pth',
-            prefix='backbone.')))
+model = dict(backbone=_base_.dg_r50_backbone)
 
 custom_hooks = [*_base_.get('custom_hooks', []), dict(type='ConnectivityStatsHook', interval=100)]
