@@ -11,8 +11,9 @@ Everything is measured in this run, side by side:
 3. **Training memory** of DG-ResNet-50 (train mode, forward + backward) with the three
    aggregation implementations (the autograd Function, a python loop, stack-and-sum) and
    the static ResNet-50, each in a fresh process: bytes autograd saves for backward (unique
-   storages) and the peak growth of the resident set during the first training step
-   (sampled every 2 ms from /proc; includes the parameter gradients, equal for all).
+   storages; deterministic) and the peak growth of the resident set during the first training
+   step (sampled every 2 ms from /proc; includes the parameter gradients, equal for all;
+   median of 3 interleaved runs, as it varies by a few hundred MB between runs).
 4. **digits**: the static tiny ResNet-18 config and its DG config, same schedule, data and
    seeds, through tools/train.py; final val top-1 (mean ± std) and curves. The trained DG
    model's mean adjacency per stage on the val set is drawn as heat maps.
@@ -144,16 +145,26 @@ print(json.dumps(dict(saved_mb=saved[0] / 2**20, step_peak_rss_growth_mb=(peak[0
 '''
 
 
-def training_memory(batch: int, size: int) -> List[dict]:
+def training_memory(batch: int, size: int, repeats: int) -> List[dict]:
+    impls = ('static', 'function', 'loop', 'stack')
+    runs = {impl: [] for impl in impls}
+    for _ in range(repeats):  # interleaved, each in a fresh process
+        for impl in impls:
+            code = _MEMORY_CHILD.format(root=REPO_ROOT, impl=impl, batch=batch, size=size)
+            proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                                  check=True, cwd=REPO_ROOT)
+            runs[impl].append(json.loads(proc.stdout.splitlines()[-1]))
     rows = []
-    for impl in ('static', 'function', 'loop', 'stack'):
-        code = _MEMORY_CHILD.format(root=REPO_ROOT, impl=impl, batch=batch, size=size)
-        proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
-                              check=True, cwd=REPO_ROOT)
-        row = dict(impl=impl, batch=batch, size=size, **json.loads(proc.stdout.splitlines()[-1]))
+    for impl in impls:
+        row = dict(impl=impl, batch=batch, size=size, repeats=repeats,
+                   saved_mb=statistics.median(r['saved_mb'] for r in runs[impl]),
+                   step_peak_rss_growth_mb=statistics.median(
+                       r['step_peak_rss_growth_mb'] for r in runs[impl]),
+                   step_peak_rss_growth_all_mb=[r['step_peak_rss_growth_mb'] for r in runs[impl]])
         rows.append(row)
-        print(f"memory {impl:9s} saved for backward {row['saved_mb']:8.1f} MB   "
-              f"peak RSS growth in the step {row['step_peak_rss_growth_mb']:8.1f} MB", flush=True)
+        print(f"memory {impl:9s} saved for backward {row['saved_mb']:8.1f} MB   peak RSS growth "
+              f"in the step {row['step_peak_rss_growth_mb']:8.1f} MB (median of {repeats})",
+              flush=True)
     ref = next(r for r in rows if r['impl'] == 'function')
     for r in rows:
         r['saved_ratio_vs_function'] = r['saved_mb'] / ref['saved_mb']
@@ -285,7 +296,7 @@ def main() -> None:
         report['latency_flops'] = latency_and_flops(args.rounds)
     if 'memory' not in args.skip:
         batch, size = (2, 112) if args.quick else (8, 224)
-        report['training_memory'] = training_memory(batch, size)
+        report['training_memory'] = training_memory(batch, size, 1 if args.quick else 3)
     if 'digits' not in args.skip:
         results = digits_runs(args.seeds, args.epochs, args.work_root)
         adjacency = mean_adjacency(osp.join(args.work_root, 'dg_seed0'))
