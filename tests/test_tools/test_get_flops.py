@@ -19,3 +19,15 @@ def test_get_flops_counts_the_params_of_the_model():
     assert abs(float(params.group(1)) * scale - expected) / expected < 0.01
     flops = re.search(r'flops: ([\d.]+)([KMG]?)', proc.stdout)
     assert float(flops.group(1)) > 0
+
+
+def test_get_flops_adds_the_analytic_graph_cost_of_dg_backbones():
+    cfg = 'configs/dgnet/dgnet-resnet18-tiny_1xb64-10e_digits.py'
+    proc = run_tool(['tools/analysis_tools/get_flops.py', cfg, '--shape', '32'])
+    line = re.search(r'graph extra \(analytic\): aggregation ([\d.]+)M', proc.stdout)
+    assert line, proc.stdout
+    import projects.dgnet  # noqa: F401
+    init_default_scope('mmpretrain')
+    model = MODELS.build(Config.fromfile(f'{REPO_ROOT}/{cfg}').model)
+    extra = model.backbone.extra_macs((3, 32, 32))
+    assert float(line.group(1)) == round(extra['aggregation'] / 1e6, 2)

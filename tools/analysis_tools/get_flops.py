@@ -64,6 +64,13 @@ def main(argv=None) -> None:
                 show_arch=False)
         print(f'config: {args.config}\ninput shape: {shape}\n'
               f"flops: {info['flops_str']}\nparams: {info['params_str']}")
+        # DG-Net/TopoNet graph stages: weighted sums and routers that counters do not see
+        backbone = getattr(model, 'backbone', None)
+        if hasattr(backbone, 'extra_macs') and len(shape) == 4:
+            extra = backbone.extra_macs(shape[1:])
+            print(f"graph extra (analytic): aggregation {extra['aggregation'] / 1e6:.2f}M "
+                  f"(weighted sums, invisible to the count above), routers "
+                  f"{extra['router'] / 1e6:.2f}M (pooling + FC; the count may include part)")
 
 
 if __name__ == '__main__':
