@@ -16,7 +16,8 @@ Everything is measured in this run, side by side:
    median of 3 interleaved runs, as it varies by a few hundred MB between runs).
 4. **digits**: the static tiny ResNet-18 config and its DG config, same schedule, data and
    seeds, through tools/train.py; final val top-1 (mean ± std) and curves. The trained DG
-   model's mean adjacency per stage on the val set is drawn as heat maps.
+   model's mean adjacency per stage on the val set is drawn as heat maps
+   (tools/analysis_tools/plot_adjacency.py).
 
 Writes ``<out>/dgnet_bench.json``, ``<out>/dgnet_digits.png`` and ``<out>/dgnet_adjacency.png``.
 
@@ -43,6 +44,7 @@ sys.path.insert(0, REPO_ROOT)
 import torch  # noqa: E402
 
 import projects.dgnet  # noqa: E402,F401  (registers the DG backbones)
+from tools.analysis_tools.plot_adjacency import mean_adjacency, plot_adjacency  # noqa: E402
 
 STATIC_CFG = 'configs/baselines/resnet18-tiny_1xb64-10e_digits.py'
 DG_CFG = 'configs/dgnet/dgnet-resnet18-tiny_1xb64-10e_digits.py'
@@ -207,37 +209,7 @@ def digits_runs(seeds: int, epochs: int, work_root: str) -> Dict[str, dict]:
     return results
 
 
-@torch.no_grad()
-def mean_adjacency(work_dir: str) -> List[List[List[float]]]:
-    """Mean ``last_adjacency`` per graph stage of the trained DG model over the val set."""
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-    from mmengine.runner import Runner, load_checkpoint
-    from mmpretrain.registry import MODELS
-    from projects.common.graph import GraphStage
-    cfg = Config.fromfile(osp.join(REPO_ROOT, DG_CFG))
-    init_default_scope('mmpretrain')
-    model = MODELS.build(cfg.model)
-    with open(osp.join(work_dir, 'last_checkpoint')) as f:
-        load_checkpoint(model, f.read().strip(), map_location='cpu')
-    model.eval()
-    cfg.val_dataloader.num_workers = 0
-    cfg.val_dataloader.persistent_workers = False
-    loader = Runner.build_dataloader(cfg.val_dataloader)
-    stages = [m for m in model.modules() if isinstance(m, GraphStage)]
-    sums = [None] * len(stages)
-    count = 0
-    for batch in loader:
-        data = model.data_preprocessor(batch, False)
-        model(**data, mode='tensor')
-        for i, s in enumerate(stages):
-            a = s.last_adjacency.sum(0)
-            sums[i] = a if sums[i] is None else sums[i] + a
-        count += data['inputs'].shape[0]
-    return [(s / count).tolist() for s in sums]
-
-
-def plot(results: Dict[str, dict], adjacency, out_dir: str) -> None:
+def plot(results: Dict[str, dict], out_dir: str) -> None:
     import matplotlib
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
@@ -254,24 +226,6 @@ def plot(results: Dict[str, dict], adjacency, out_dir: str) -> None:
     fig.tight_layout()
     fig.savefig(osp.join(out_dir, 'dgnet_digits.png'), dpi=120)
     plt.close(fig)
-    if adjacency:
-        fig, axes = plt.subplots(1, len(adjacency), figsize=(3.2 * len(adjacency), 3.2))
-        for i, (ax, a) in enumerate(zip(axes, adjacency)):
-            n = len(a)
-            labels = ['in'] + [str(k) for k in range(n - 2)] + ['out']
-            im = ax.imshow(a, vmin=0, vmax=1, cmap='viridis')
-            ax.set_xticks(range(n), labels)
-            ax.set_yticks(range(n), labels)
-            ax.set_title(f'stage {i + 1}')
-            for r in range(n):
-                for c in range(n):
-                    if a[r][c] > 0:
-                        ax.text(c, r, f'{a[r][c]:.2f}', ha='center', va='center', fontsize=7,
-                                color='w' if a[r][c] < 0.6 else 'k')
-        fig.colorbar(im, ax=axes, shrink=0.8, label='mean edge weight (row -> column)')
-        fig.suptitle('DG-ResNet-18 on digits val: mean per-sample adjacency')
-        fig.savefig(osp.join(out_dir, 'dgnet_adjacency.png'), dpi=120, bbox_inches='tight')
-        plt.close(fig)
 
 
 def main() -> None:
@@ -299,12 +253,16 @@ def main() -> None:
         report['training_memory'] = training_memory(batch, size, 1 if args.quick else 3)
     if 'digits' not in args.skip:
         results = digits_runs(args.seeds, args.epochs, args.work_root)
-        adjacency = mean_adjacency(osp.join(args.work_root, 'dg_seed0'))
+        work = osp.join(args.work_root, 'dg_seed0')
+        with open(osp.join(work, 'last_checkpoint')) as f:
+            adjacency = mean_adjacency(osp.join(REPO_ROOT, DG_CFG), f.read().strip())
+        plot_adjacency(adjacency, osp.join(args.out, 'dgnet_adjacency.png'),
+                       'DG-ResNet-18 on digits val: mean per-sample adjacency')
         report['digits'] = {k: {kk: vv for kk, vv in v.items()} for k, v in results.items()}
         report['digits_ratio_dg_over_static'] = (results['DG-ResNet-18']['mean'] /
                                                  results['static ResNet-18']['mean'])
         report['mean_adjacency_dg_seed0'] = adjacency
-        plot(results, adjacency, args.out)
+        plot(results, args.out)
         for label, res in results.items():
             print(f"digits {label:17s} top-1 {res['mean']:.2f} ± {res['std']:.2f} % "
                   f"over {len(res['final'])} seed(s)")
