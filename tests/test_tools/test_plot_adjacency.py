@@ -14,8 +14,12 @@ def test_mean_adjacency_of_a_checkpoint(tmp_path, digits_root):
     import projects.dgnet  # noqa: F401
     init_default_scope('mmpretrain')
     model = MODELS.build(Config.fromfile(f'{REPO_ROOT}/{CFG}').model)
-    # stage 2: edges leaving node 0 forced off (bias -30 -> weight ~1e-13 > 0, tau 0.4 prunes); the rest start near 0.5
-    router = model.backbone.layer2.edge_source.routers[1]
+    # stage 2: edges leaving node 0 forced off (bias -30 -> weight ~1e-13 > 0, tau 0.4 prunes)
+    for stage in model.backbone.graph_stages():  # every edge weight exactly 0.5 ...
+        for r in stage.edge_source.routers:
+            r.fc.weight.data.zero_()
+            r.fc.bias.data.zero_()
+    router = model.backbone.layer2.edge_source.routers[1]  # ... but node 0's of stage 2
     router.fc.weight.data.zero_()
     router.fc.bias.data.fill_(-30.0)
     ckpt = tmp_path / 'model.pth'
