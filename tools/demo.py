@@ -66,6 +66,12 @@ JOBS: List[DemoJob] = [
     DemoJob('mimicdet-digits-det', 'MimicDet R-18 (1/4 width)', 'RetinaNet R-18',
             'configs/mimicdet/mimicdet_r18-tiny_fpn_1xb16-12e_digits-det.py',
             'coco/bbox_mAP', 'COCO mAP (digits-det val)', scale=100.0),
+    DemoJob('bmn-anet-features', 'BMN (tiny)', '-',
+            'configs/bsnpp/bmn_tiny_1xb8-12e_anet-features.py',
+            'AR@100', 'AR@100 % (anet-features val)', scale=100.0),
+    DemoJob('bsnpp-anet-features', 'BSN++ (tiny)', 'BMN (tiny)',
+            'configs/bsnpp/bsnpp_tiny_1xb8-12e_anet-features.py',
+            'AR@100', 'AR@100 % (anet-features val)', scale=100.0),
 ]
 
 

@@ -8,7 +8,6 @@ to the message hub as ``train/graph/<stage>/active`` and ``.../mean_weight``, so
 """
 from typing import Optional
 
-import torch
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS

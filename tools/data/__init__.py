@@ -10,7 +10,7 @@ import os.path as osp
 import shutil
 from typing import Dict
 
-from . import digits, digits_det
+from . import anet_features, digits, digits_det
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA_ROOT = osp.join(REPO_ROOT, 'data')
@@ -19,6 +19,7 @@ DATA_ROOT = osp.join(REPO_ROOT, 'data')
 GENERATORS: Dict[str, object] = {
     'digits': digits,
     'digits-det': digits_det,
+    'anet-features': anet_features,
 }
 
 STAMP = '.mmpapers_dataset.json'
