@@ -2,40 +2,52 @@
 
 Everything is measured in this run, side by side:
 
-1. **Latency** (CPU, batch 1, 224x224, eval, no grad) of ResNet-50, ResNeXt-50 32x4d,
-   RegNetX-400MF and MobileNetV2 against their DG versions, interleaved round by round after
-   a warm-up; medians and the DG/static ratio.
-2. **FLOPs** of each pair at 224x224: the static network by mmengine's counter; the DG
+1. **Latency** (CPU, one thread, batch 1 and batch 32, 224x224, eval, no grad) of ResNet-50,
+   ResNeXt-50 32x4d, RegNetX-400MF and MobileNetV2 against their DG versions, interleaved
+   round by round after a warm-up; medians of the time and of the minor page faults of one
+   forward (getrusage), and the DG/static ratio. Each (batch, allocator) column runs in its
+   own process, once with glibc's malloc as the machine ships it (``default``) and once with
+   the setting of :mod:`projects.common.allocator` (``glibc-tuned``).
+2. **Profile** (torch.profiler, batch 1, both allocators): self CPU time per forward by op
+   category (convolution, batch norm, activation, residual add, aggregation, routers,
+   adjacency bookkeeping, other), static against DG: where the extra time goes.
+3. **FLOPs** of each pair at 224x224: the static network by mmengine's counter; the DG
    network as that count plus the analytic extra (aggregation beyond the shortcut adds,
    routers with their pooling), which counters do not see.
-3. **Training memory** of DG-ResNet-50 (train mode, forward + backward) with the three
+4. **Training memory** of DG-ResNet-50 (train mode, forward + backward) with the three
    aggregation implementations (the autograd Function, a python loop, stack-and-sum) and
-   the static ResNet-50, each in a fresh process: bytes autograd saves for backward (unique
-   storages; deterministic) and the peak growth of the resident set during the first training
-   step (sampled every 2 ms from /proc; includes the parameter gradients, equal for all;
-   median of 3 interleaved runs, as it varies by a few hundred MB between runs).
-4. **digits**: the static tiny ResNet-18 config and its DG config, same schedule, data and
+   the static ResNet-50, each in a fresh process (default allocator): bytes autograd saves
+   for backward (unique storages; deterministic) and the peak growth of the resident set
+   during the first training step (sampled every 2 ms from /proc; includes the parameter
+   gradients, equal for all; median of 3 interleaved runs, as it varies by a few hundred MB
+   between runs).
+5. **digits**: the static tiny ResNet-18 config and its DG config, same schedule, data and
    seeds, through tools/train.py; final val top-1 (mean ± std) and curves. The trained DG
    model's mean adjacency per stage on the val set is drawn as heat maps
    (tools/analysis_tools/plot_adjacency.py).
 
-Writes ``<out>/dgnet_bench.json``, ``<out>/dgnet_digits.png`` and ``<out>/dgnet_adjacency.png``.
+Writes ``<out>/dgnet_bench.json`` (parts left out with ``--skip`` keep their earlier numbers
+and their ``started`` time), ``<out>/dgnet_digits.png`` and ``<out>/dgnet_adjacency.png``.
+Run it alone on the machine (``flock /tmp/bench.lock python benchmarks/dgnet_bench.py``).
 
 Usage::
 
-    python benchmarks/dgnet_bench.py            # full run
-    python benchmarks/dgnet_bench.py --quick    # fewer rounds, small memory case, 1 seed
+    python benchmarks/dgnet_bench.py                    # full run
+    python benchmarks/dgnet_bench.py --skip digits      # latency, profile, FLOPs, memory
+    python benchmarks/dgnet_bench.py --quick            # fewer rounds, small memory case, 1 seed
 """
 import argparse
 import glob
 import json
 import os
 import os.path as osp
+import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import time
+import resource
 from typing import Dict, List
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -44,7 +56,11 @@ sys.path.insert(0, REPO_ROOT)
 import torch  # noqa: E402
 
 import projects.dgnet  # noqa: E402,F401  (registers the DG backbones)
+from projects.common.allocator import apply_cpu_allocator  # noqa: E402
 from tools.analysis_tools.plot_adjacency import mean_adjacency, plot_adjacency  # noqa: E402
+
+#: latency columns: glibc as the machine ships it, and the setting of projects.common.allocator
+ALLOCATORS = ('default', 'glibc-tuned')
 
 STATIC_CFG = 'configs/baselines/resnet18-tiny_1xb64-10e_digits.py'
 DG_CFG = 'configs/dgnet/dgnet-resnet18-tiny_1xb64-10e_digits.py'
@@ -64,41 +80,141 @@ def build(type_name: str, kwargs: dict) -> torch.nn.Module:
     return model
 
 
-def latency_and_flops(rounds: int) -> List[dict]:
+def flops_rows() -> List[dict]:
+    """FLOPs and parameters of every pair at 224x224 (mmengine counter + analytic extra)."""
     from mmengine.analysis import get_model_complexity_info
     rows = []
-    x = torch.rand(1, 3, 224, 224)
     for name, static_t, dg_t, kwargs in PAIRS:
         static, dg = build(static_t, kwargs), build(dg_t, kwargs)
-        times = {'static': [], 'dg': []}
-        with torch.no_grad():
-            for _ in range(3):
-                static(x), dg(x)
-            for _ in range(rounds):
-                for key, model in (('static', static), ('dg', dg)):
-                    t0 = time.perf_counter()
-                    model(x)
-                    times[key].append(time.perf_counter() - t0)
         flops = get_model_complexity_info(static, input_shape=(3, 224, 224), show_table=False,
                                           show_arch=False)['flops']
         extra = dg.extra_macs((3, 224, 224))
-        params = sum(p.numel() for p in static.parameters())
         row = dict(network=name,
-                   static_ms=1e3 * statistics.median(times['static']),
-                   dg_ms=1e3 * statistics.median(times['dg']),
                    static_gflops=flops / 1e9,
                    dg_gflops=(flops + extra['aggregation'] + extra['router']) / 1e9,
                    extra_aggregation_mmacs=extra['aggregation'] / 1e6,
                    extra_router_mmacs=extra['router'] / 1e6,
-                   static_params_m=params / 1e6,
+                   static_params_m=sum(p.numel() for p in static.parameters()) / 1e6,
                    router_params_k=dg.router_parameters() / 1e3)
-        row['latency_ratio'] = row['dg_ms'] / row['static_ms']
         row['flops_ratio'] = row['dg_gflops'] / row['static_gflops']
         rows.append(row)
-        print(f"{name:18s} latency {row['static_ms']:7.1f} -> {row['dg_ms']:7.1f} ms "
-              f"(x{row['latency_ratio']:.3f})  GFLOPs {row['static_gflops']:.3f} -> "
-              f"{row['dg_gflops']:.3f} (x{row['flops_ratio']:.4f})  routers "
-              f"{row['router_params_k']:.1f}K params", flush=True)
+        print(f"{name:18s} GFLOPs {row['static_gflops']:.3f} -> {row['dg_gflops']:.3f} "
+              f"(x{row['flops_ratio']:.4f})  routers {row['router_params_k']:.1f}K params",
+              flush=True)
+    return rows
+
+
+def _minor_faults() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+def latency_child(allocator: str, batch: int, rounds: int) -> None:
+    """One latency column in this (fresh) process: every pair, static and DG interleaved
+    round by round after a warm-up; medians of the time and of the minor page faults of one
+    forward. Prints one JSON line."""
+    torch.set_num_threads(1)
+    tuned = apply_cpu_allocator(allocator, logger=None)
+    rows = []
+    x = torch.rand(batch, 3, 224, 224)
+    for name, static_t, dg_t, kwargs in PAIRS:
+        models = dict(static=build(static_t, kwargs), dg=build(dg_t, kwargs))
+        times = {k: [] for k in models}
+        faults = {k: [] for k in models}
+        with torch.no_grad():
+            for _ in range(3 if batch == 1 else 1):
+                for model in models.values():
+                    model(x)
+            for _ in range(rounds):
+                for key, model in models.items():
+                    f0, t0 = _minor_faults(), time.perf_counter()
+                    model(x)
+                    times[key].append(time.perf_counter() - t0)
+                    faults[key].append(_minor_faults() - f0)
+        row = dict(network=name, batch=batch, allocator=allocator, allocator_tuned=tuned,
+                   rounds=rounds,
+                   static_ms=1e3 * statistics.median(times['static']),
+                   dg_ms=1e3 * statistics.median(times['dg']),
+                   static_minor_faults=statistics.median(faults['static']),
+                   dg_minor_faults=statistics.median(faults['dg']))
+        row['latency_ratio'] = row['dg_ms'] / row['static_ms']
+        rows.append(row)
+        del models
+    print(json.dumps(rows))
+
+
+def profile_child(allocator: str) -> None:
+    """Self CPU time per forward of each op category (torch.profiler), batch 1, for every
+    pair: where the DG time goes. Prints one JSON line."""
+    from torch.profiler import ProfilerActivity, profile
+    torch.set_num_threads(1)
+    apply_cpu_allocator(allocator, logger=None)
+    x = torch.rand(1, 3, 224, 224)
+    iters = 10
+    out = []
+    for name, static_t, dg_t, kwargs in PAIRS:
+        row = dict(network=name, batch=1, allocator=allocator, iterations=iters)
+        for key, type_name in (('static', static_t), ('dg', dg_t)):
+            model = build(type_name, kwargs)
+            with torch.no_grad():
+                for _ in range(3):
+                    model(x)
+                with profile(activities=[ProfilerActivity.CPU]) as prof:
+                    for _ in range(iters):
+                        model(x)
+            cats: Dict[str, float] = {}
+            calls: Dict[str, int] = {}
+            for evt in prof.key_averages():
+                cat = next((c for c, ops in PROFILE_CATEGORIES.items() if evt.key in ops),
+                           'other')
+                cats[cat] = cats.get(cat, 0.0) + evt.self_cpu_time_total / 1e3 / iters
+                calls[cat] = calls.get(cat, 0) + evt.count // iters
+            row[key] = dict(self_cpu_ms=cats, op_calls=calls,
+                            total_self_cpu_ms=sum(cats.values()))
+        out.append(row)
+    print(json.dumps(out))
+
+
+#: op names per category of the profile (self CPU time); everything else is ``other``
+PROFILE_CATEGORIES = {
+    'conv': {'aten::mkldnn_convolution', 'aten::thnn_conv2d', 'aten::_slow_conv2d_forward',
+             'aten::_convolution', 'aten::convolution', 'aten::conv2d'},
+    'batch_norm': {'aten::batch_norm', 'aten::_batch_norm_impl_index',
+                   'aten::native_batch_norm', 'aten::_native_batch_norm_legit_no_training',
+                   'aten::_native_batch_norm_legit'},
+    'activation': {'aten::relu', 'aten::relu_', 'aten::clamp_min', 'aten::clamp_min_',
+                   'aten::hardtanh', 'aten::hardtanh_', 'aten::relu6'},
+    'residual_add': {'aten::add', 'aten::add_'},
+    'aggregation': {'aten::mul', 'aten::addcmul_'},
+    'router': {'aten::mean', 'aten::sum', 'aten::linear', 'aten::addmm', 'aten::sigmoid',
+               'aten::t', 'aten::flatten'},
+    'adjacency_and_views': {'aten::zeros', 'aten::new_zeros', 'aten::zero_', 'aten::fill_',
+                            'aten::copy_', 'aten::slice', 'aten::select', 'aten::reshape',
+                            'aten::view', 'aten::as_strided', 'aten::empty',
+                            'aten::index_put_', 'aten::_index_put_impl_', 'aten::detach',
+                            'aten::unsqueeze', 'aten::expand'},
+}
+
+
+def _run_child(args: List[str]) -> list:
+    proc = subprocess.run([sys.executable, osp.abspath(__file__)] + args, capture_output=True,
+                          text=True, cwd=REPO_ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f'{args} failed:\n{proc.stderr[-3000:]}')
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def latency(rounds: Dict[int, int]) -> List[dict]:
+    """Every (batch, allocator) column in its own process."""
+    rows = []
+    for batch, n in rounds.items():
+        for allocator in ALLOCATORS:
+            for row in _run_child(['--latency-child', allocator, str(batch), str(n)]):
+                rows.append(row)
+                print(f"batch {batch:2d} {allocator:11s} {row['network']:18s} "
+                      f"{row['static_ms']:8.1f} -> {row['dg_ms']:8.1f} ms "
+                      f"(x{row['latency_ratio']:.3f})  minor faults/forward "
+                      f"{row['static_minor_faults']:.0f} -> {row['dg_minor_faults']:.0f}",
+                      flush=True)
     return rows
 
 
@@ -231,26 +347,60 @@ def plot(results: Dict[str, dict], out_dir: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
-                        help='5 rounds, memory at batch 2 / 112 px, 1 seed of 3 epochs')
-    parser.add_argument('--rounds', type=int, default=20)
+                        help='5/2 rounds, memory at batch 2 / 112 px, 1 seed of 3 epochs')
+    parser.add_argument('--rounds', type=int, default=20, help='latency rounds at batch 1')
+    parser.add_argument('--rounds-b32', type=int, default=5, help='latency rounds at batch 32')
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--epochs', type=int, default=10)
     parser.add_argument('--skip', nargs='*', default=[],
-                        choices=['latency', 'memory', 'digits'])
+                        choices=['latency', 'profile', 'flops', 'memory', 'digits'],
+                        help='parts to skip; their numbers are kept from the existing JSON')
     parser.add_argument('--out', default=osp.join(REPO_ROOT, 'projects', 'dgnet', 'benchmark'))
     parser.add_argument('--work-root', default=osp.join(REPO_ROOT, 'work_dirs', 'dgnet_bench'))
+    parser.add_argument('--latency-child', nargs=3, metavar=('ALLOCATOR', 'BATCH', 'ROUNDS'),
+                        help=argparse.SUPPRESS)
+    parser.add_argument('--profile-child', metavar='ALLOCATOR', help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.latency_child:
+        allocator, batch, rounds = args.latency_child
+        return latency_child(allocator, int(batch), int(rounds))
+    if args.profile_child:
+        return profile_child(args.profile_child)
     if args.quick:
-        args.rounds, args.seeds, args.epochs = 5, 1, 3
+        args.rounds, args.rounds_b32, args.seeds, args.epochs = 5, 2, 1, 3
     os.makedirs(args.out, exist_ok=True)
-    report = dict(torch=torch.__version__, threads=torch.get_num_threads(),
-                  quick=args.quick, started=time.strftime('%Y-%m-%d %H:%M:%S'))
+    path = osp.join(args.out, 'dgnet_bench.json' if not args.quick else 'dgnet_bench_quick.json')
+    report = {}
+    if osp.isfile(path):  # parts skipped in this run keep their earlier numbers
+        with open(path) as f:
+            report = json.load(f)
+        if 'latency_flops' in report:  # the earlier layout: keep what this run does not redo
+            old = report.pop('latency_flops')
+            report['started'] = {k: report['started'] for k in ('memory', 'digits')}
+            report.pop('seconds', None)
+            report.pop('threads', None)
+            del old
+    started = time.strftime('%Y-%m-%d %H:%M:%S')
+    report.update(torch=torch.__version__, threads_latency=1, quick=args.quick)
+    report.setdefault('started', {})
     t0 = time.time()
+    if 'flops' not in args.skip:
+        report['flops'] = flops_rows()
+        report['started']['flops'] = started
     if 'latency' not in args.skip:
-        report['latency_flops'] = latency_and_flops(args.rounds)
+        rows = latency({1: args.rounds, 32: args.rounds_b32})
+        report['latency'] = rows
+        report['latency_ratio'] = {
+            f"{r['network']} | batch {r['batch']} | {r['allocator']}": r['latency_ratio']
+            for r in rows}
+        report['started']['latency'] = started
+    if 'profile' not in args.skip:
+        report['profile_batch1'] = {a: _run_child(['--profile-child', a]) for a in ALLOCATORS}
+        report['started']['profile'] = started
     if 'memory' not in args.skip:
         batch, size = (2, 112) if args.quick else (8, 224)
         report['training_memory'] = training_memory(batch, size, 1 if args.quick else 3)
+        report['started']['memory'] = started
     if 'digits' not in args.skip:
         results = digits_runs(args.seeds, args.epochs, args.work_root)
         work = osp.join(args.work_root, 'dg_seed0')
@@ -263,14 +413,14 @@ def main() -> None:
                                                  results['static ResNet-18']['mean'])
         report['mean_adjacency_dg_seed0'] = adjacency
         plot(results, args.out)
+        report['started']['digits'] = started
         for label, res in results.items():
             print(f"digits {label:17s} top-1 {res['mean']:.2f} ± {res['std']:.2f} % "
                   f"over {len(res['final'])} seed(s)")
-    report['seconds'] = time.time() - t0
-    path = osp.join(args.out, 'dgnet_bench.json' if not args.quick else 'dgnet_bench_quick.json')
+    report['seconds_last_run'] = time.time() - t0
     with open(path, 'w') as f:
         json.dump(report, f, indent=1)
-    print(f'wrote {path} ({report["seconds"]:.0f} s)')
+    print(f'wrote {path} ({report["seconds_last_run"]:.0f} s)')
 
 
 if __name__ == '__main__':

@@ -1,8 +1,9 @@
 """Log how much of each graph stage is connected during training (DG-Net, arXiv 2010.01097).
 
 For every :class:`~projects.common.graph.GraphStage` of the model, every ``interval``
-iterations: the share of existing edges whose weight survived the threshold and the mean
-weight of the kept edges, read from ``stage.last_adjacency`` of the last forward pass. They go
+iterations: the share of existing edges that survived the threshold (counted by the stage's
+own rule, :meth:`GraphStage.kept_edges`: ``w > tau``, or ``|w| > tau`` for a signed edge
+source) and the mean weight of the kept edges, read from ``stage.last_adjacency`` of the last forward pass. They go
 to the message hub as ``train/graph/<stage>/active`` and ``.../mean_weight``, so the text log,
 ``scalars.json`` and TensorBoard all have them. Registered in mmengine's root ``HOOKS``.
 """
@@ -39,9 +40,8 @@ class ConnectivityStatsHook(Hook):
             if not isinstance(stage, GraphStage) or stage.last_adjacency is None:
                 continue
             adj = stage.last_adjacency
-            mask = stage.edge_mask.to(adj.device)
-            n_edges = int(mask.sum()) * adj.shape[0]
-            kept = (adj > 0) & mask
+            n_edges = int(stage.edge_mask.sum()) * adj.shape[0]
+            kept = stage.kept_edges()  # the threshold's own rule (|w| for signed sources)
             active = float(kept.sum()) / max(n_edges, 1)
             mean_w = float(adj[kept].mean()) if kept.any() else 0.0
             runner.message_hub.update_scalar(f'train/graph/{name}/active', active)

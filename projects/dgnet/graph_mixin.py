@@ -80,8 +80,9 @@ class DynamicGraphMixin:
         was_training = self.training
         self.eval()
         try:
-            param = next(self.parameters())
-            self(torch.zeros((1, ) + tuple(input_shape), dtype=param.dtype))
+            param = next(self.parameters())  # the probe lives where the model does
+            self(torch.zeros((1, ) + tuple(input_shape), dtype=param.dtype,
+                             device=param.device))
         finally:
             for h in hooks:
                 h.remove()

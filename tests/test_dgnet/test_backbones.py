@@ -138,3 +138,11 @@ def test_extra_macs_by_hand_for_one_stage():
     extra = dg.extra_macs((3, 224, 224))
     assert extra['aggregation'] == 3 * elems
     assert extra['router'] == 64 * (2 + 2 + 1) + 3 * elems
+
+
+def test_extra_macs_probe_runs_on_the_model_device():
+    # a model on another device (meta here: no GPU on CI) gets its probe there
+    dg = DGResNet(18, out_indices=(0, ), num_stages=1, strides=(1, ), dilations=(1, ))
+    on_cpu = dg.extra_macs((3, 224, 224))
+    dg.to('meta')
+    assert dg.extra_macs((3, 224, 224)) == on_cpu

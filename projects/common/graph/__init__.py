@@ -4,14 +4,14 @@ Registered in mmpretrain's ``MODELS``: ``GraphStage``, ``EdgeRouter``, ``RouterE
 ``StaticEdgeSource``. Importing this subpackage needs mmpretrain; ``projects.common`` itself
 does not import it.
 """
-from .aggregate import AGGREGATE_IMPLS, DynamicAggregate, aggregate
+from .aggregate import AGGREGATE_IMPLS, DynamicAggregate, aggregate, weighted_sum
 from .edge_router import EdgeRouter, RouterEdgeSource
 from .edge_source import EdgeSource, StaticEdgeSource
 from .graph_stage import GraphStage, complete_dag_mask
 from .nodes import block_body, block_shortcut
 
 __all__ = [
-    'AGGREGATE_IMPLS', 'DynamicAggregate', 'aggregate', 'EdgeRouter', 'RouterEdgeSource',
-    'EdgeSource', 'StaticEdgeSource', 'GraphStage', 'complete_dag_mask', 'block_body',
+    'AGGREGATE_IMPLS', 'DynamicAggregate', 'aggregate', 'weighted_sum', 'EdgeRouter',
+    'RouterEdgeSource', 'EdgeSource', 'StaticEdgeSource', 'GraphStage', 'complete_dag_mask', 'block_body',
     'block_shortcut'
 ]

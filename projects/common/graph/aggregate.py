@@ -11,7 +11,7 @@ alive anyway, as inputs of later nodes) and recomputes everything else in backwa
 ``y_i`` (a ``B x k x C x H x W`` copy per node). The python loop (``impl='loop'``) is the
 autograd reference; ``impl='stack'`` is the naive stack-and-sum kept for the memory benchmark.
 """
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch
 from torch import Tensor
@@ -22,6 +22,31 @@ AGGREGATE_IMPLS = ('function', 'loop', 'stack')
 def _bcast(w: Tensor, like: Tensor) -> Tensor:
     """(B,) per-sample weights shaped to broadcast over C, H, W of ``like``."""
     return w.reshape((w.shape[0], ) + (1, ) * (like.dim() - 1))
+
+
+def weighted_sum(weights: Tensor, feats: Sequence[Tensor],
+                 out: Optional[Tensor] = None) -> Tensor:
+    """``sum_i weights[:, i] * feats[i]`` in index order, as plain ops.
+
+    Not differentiable through the in-place accumulation: the forward of
+    :class:`DynamicAggregate`, and the graph stage's path when no gradient is computed
+    (no ``Function.apply`` per node there). ``weights`` may be a strided view (a column of
+    the stage's adjacency).
+
+    Args:
+        weights: B x k.
+        feats: k tensors of one shape B x ...
+        out: Tensor of that shape to write into (it must not alias any of ``feats``);
+            default a new one.
+    """
+    ws = weights.reshape(weights.shape + (1, ) * (feats[0].dim() - 1)).unbind(1)
+    if out is None:
+        out = torch.mul(feats[0], ws[0])
+    else:
+        torch.mul(feats[0], ws[0], out=out)
+    for feat, w in zip(feats[1:], ws[1:]):
+        out.addcmul_(feat, w)
+    return out
 
 
 class DynamicAggregate(torch.autograd.Function):
@@ -36,9 +61,7 @@ class DynamicAggregate(torch.autograd.Function):
     def forward(ctx, weights: Tensor, *feats: Tensor) -> Tensor:
         if weights.dim() != 2 or weights.shape[1] != len(feats):
             raise ValueError(f'weights must be B x {len(feats)}, got {tuple(weights.shape)}')
-        out = feats[0] * _bcast(weights[:, 0], feats[0])
-        for i in range(1, len(feats)):
-            out.addcmul_(feats[i], _bcast(weights[:, i], feats[i]))
+        out = weighted_sum(weights, feats)
         ctx.save_for_backward(weights, *feats)
         return out
 

@@ -91,6 +91,9 @@ class EdgeRouter(BaseModule):
 class RouterEdgeSource(EdgeSource):
     """DG-Net: one :class:`EdgeRouter` per node that has successors.
 
+    Its weights are never negative (sigmoid or softmax), so :attr:`signed` is False and the
+    stage thresholds their value, ``w > tau``.
+
     Args:
         edge_mask: (N+2) x (N+2) bool, strictly upper triangular; row ``i`` marks the
             successors of node ``i`` in the order (in, 0..N-1, out). Filled by the stage.
@@ -118,13 +121,16 @@ class RouterEdgeSource(EdgeSource):
         self.router_input = router_input
         routers: List[nn.Module] = []
         self.router_of_row: List[int] = []
+        #: the row (node in the order in, 0..N-1, out) whose output router ``k`` reads
+        self.row_of_router: List[int] = []
         for row in range(self.num_rows):
-            d = int(self.edge_mask[row].sum())
+            d = self.out_degree(row)
             if d == 0:
                 self.router_of_row.append(-1)
                 continue
             channels = node_channels[row] if router_input == 'node_output' else stage_in_channels
             self.router_of_row.append(len(routers))
+            self.row_of_router.append(row)
             routers.append(EdgeRouter(channels, d, hidden_ratio, gate, init_std, detach_input))
         self.routers = nn.ModuleList(routers)
 

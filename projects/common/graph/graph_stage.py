@@ -15,11 +15,18 @@ the node index set is our design, following TopoNet's "a residual stage is a den
 bottleneck). With every weight 1 the stage is the residual chain ``x_k = x_{k-1} + y_{k-1}``:
 MobileNetV2 exactly, ResNet-v1 with the post-add ReLU moved to the next node's input.
 
-Edges whose weight is not above ``edge_threshold`` are dropped per sample (mask under no_grad).
-The weights used are kept, detached, in ``last_adjacency`` (B x (N+2) x (N+2), order
-in, 0..N-1, out) for hooks and plots.
+Edges whose weight is not above ``edge_threshold`` are dropped per sample (mask under no_grad);
+the edge source says whether that compares the weight (``w > tau``, non-negative router
+weights) or its magnitude (``|w| > tau``, TopoNet's signed alphas). The weights used are kept,
+detached, in ``last_adjacency`` (B x (N+2) x (N+2), order in, 0..N-1, out) for hooks and plots.
+
+Without autograd (``torch.no_grad``/``inference_mode``) the stage takes a lean path that gives
+the same values: the weights are written once into the adjacency and each node reads its column
+as a view, the weighted sums run as plain in-place ops (no autograd Function) into one buffer per
+stage (a node's input is dead once the node ran), the ReLU at a node's input is in place, and a
+threshold that cannot remove anything (``tau <= 0``) is skipped.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
@@ -28,7 +35,7 @@ from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
-from .aggregate import AGGREGATE_IMPLS, aggregate
+from .aggregate import AGGREGATE_IMPLS, aggregate, weighted_sum
 from .edge_source import EdgeSource
 from .nodes import block_body, block_shortcut, check_node_type
 
@@ -39,6 +46,10 @@ def _block_channels(block: nn.Module) -> Tuple[int, int]:
         return block.in_channels, block.out_channels
     convs = [m for m in block.modules() if isinstance(m, nn.Conv2d)]
     return convs[0].in_channels, convs[-1].out_channels
+
+
+def _shares_memory(a: Tensor, b: Tensor) -> bool:
+    return a.untyped_storage().data_ptr() == b.untyped_storage().data_ptr()
 
 
 def complete_dag_mask(num_blocks: int, has_in_node: bool) -> Tensor:
@@ -111,16 +122,32 @@ class GraphStage(BaseModule):
         cfg.update(edge_mask=mask, node_channels=[out_ch] * (self.num_blocks + 2),
                    stage_in_channels=in_ch)
         self.edge_source: EdgeSource = MODELS.build(cfg)
+        if not isinstance(self.edge_source, EdgeSource):
+            raise TypeError(f'edge_source must build an EdgeSource, got '
+                            f'{type(self.edge_source).__name__} from {edge_source!r}')
 
-        # predecessors of each column and the position of column j in row i's output
+        # predecessors of each column, as a list and as an index into a column of the
+        # adjacency (a slice where they are contiguous, which they are in a complete DAG)
         self.preds: Dict[int, List[int]] = {
             j: [i for i in range(j) if mask[i, j]] for j in range(2, self.num_blocks + 2)}
-        self.col_pos: Dict[Tuple[int, int], int] = {}
-        for i in range(mask.shape[0]):
-            for pos, j in enumerate(torch.nonzero(mask[i]).flatten().tolist()):
-                self.col_pos[(i, j)] = pos
-        self.register_buffer('edge_mask', mask, persistent=False)
+        self.pred_index: Dict[int, Union[slice, List[int]]] = {
+            j: (slice(p[0], p[-1] + 1) if p == list(range(p[0], p[-1] + 1)) else p)
+            for j, p in self.preds.items()}
+        # position of column j in row i's weights
+        self.col_pos: Dict[Tuple[int, int], int] = {
+            (i, j): pos for i, succ in enumerate(self.edge_source.successors)
+            for pos, j in enumerate(succ)}
         self.last_adjacency: Optional[Tensor] = None
+
+    @property
+    def edge_mask(self) -> Tensor:
+        """The (N+2) x (N+2) edges of the stage; owned by :attr:`edge_source`."""
+        return self.edge_source.edge_mask
+
+    @property
+    def threshold_rule(self) -> str:
+        """``'magnitude'`` (``|w| > tau``) for a signed edge source, else ``'value'``."""
+        return 'magnitude' if self.edge_source.signed else 'value'
 
     # nn.Sequential-like access, as mmpretrain's ResNet reads ``res_layer[-1].out_channels``
     def __getitem__(self, idx: int) -> nn.Module:
@@ -134,58 +161,106 @@ class GraphStage(BaseModule):
         return self.num_blocks
 
     def _act(self, x: Tensor) -> Tensor:
-        return F.relu(x) if self.node_type == 'residual' else x
+        # in place: ``x`` is always a fresh aggregate that nothing else holds or saved
+        return F.relu(x, inplace=True) if self.node_type == 'residual' else x
 
     def _row(self, row: int, y: Tensor, stage_input: Tensor) -> Tensor:
         if self.force_edge_weight is not None:
-            d = int(self.edge_mask[row].sum())
+            d = self.edge_source.out_degree(row)
             return y.new_full((y.shape[0], d), float(self.force_edge_weight))
         return self.edge_source.row_weights(row, y, stage_input)
 
-    def _threshold(self, w: Tensor) -> Tensor:
+    def keep_mask(self, w: Tensor) -> Tensor:
+        """Which of the in-edges ``w`` (B x k, one column of the adjacency) survive.
+
+        ``w > tau`` for an unsigned source, ``|w| > tau`` for a signed one; with
+        ``keep_top1_if_empty`` a sample whose k edges all fail keeps its strongest one (the
+        largest ``w``, or ``|w|`` for a signed source).
+        """
         with torch.no_grad():
-            keep = w > self.edge_threshold
+            strength = w.abs() if self.edge_source.signed else w
+            keep = strength > self.edge_threshold
             if self.keep_top1_if_empty:
                 empty = ~keep.any(dim=1, keepdim=True)
-                top1 = F.one_hot(w.argmax(dim=1), w.shape[1]).bool()
+                top1 = F.one_hot(strength.argmax(dim=1), w.shape[1]).bool()
                 keep = keep | (top1 & empty)
-        return w * keep.to(w.dtype)
+        return keep
+
+    def _threshold(self, w: Tensor) -> Tensor:
+        return w * self.keep_mask(w).to(w.dtype)
+
+    def _can_prune(self) -> bool:
+        """False when no weight can change: with ``tau < 0`` every edge passes; with
+        ``tau == 0`` only zero weights fail (``w >= 0`` for unsigned sources), which
+        contribute 0 either way. At ``tau == 0`` the rule still decides which weights get a
+        gradient, so this shortcut is taken only when no gradient is computed."""
+        tau = self.edge_threshold
+        return tau > 0 or (tau == 0 and torch.is_grad_enabled())
+
+    def kept_edges(self) -> Optional[Tensor]:
+        """B x (N+2) x (N+2) bool: the edges the last forward kept, by the same rule as the
+        threshold (:meth:`keep_mask`) applied to ``last_adjacency``; None before a forward."""
+        adj = self.last_adjacency
+        if adj is None:
+            return None
+        kept = torch.zeros(adj.shape, dtype=torch.bool, device=adj.device)
+        for col, idx in self.pred_index.items():
+            kept[:, idx, col] = self.keep_mask(adj[:, idx, col])
+        return kept & self.edge_mask.to(adj.device)
 
     def forward(self, x: Tensor) -> Tensor:
         n = self.num_blocks
-        outs: List[Optional[Tensor]] = [None] * (n + 2)
-        rows: List[Optional[Tensor]] = [None] * (n + 2)
-        columns: Dict[int, Tensor] = {}
+        num_nodes = n + 2
+        grad = torch.is_grad_enabled()
+        prune = self._can_prune()
+        succ_index = self.edge_source.successor_index
+        outs: List[Optional[Tensor]] = [None] * num_nodes
+        rows: List[Optional[Tensor]] = [None] * num_nodes
+        # one adjacency per forward: row i written when router i fires, column j read when
+        # node j aggregates; with autograd the weights also stay in ``rows`` (see below)
+        adj = x.new_zeros(x.shape[0], num_nodes, num_nodes)
+
+        def emit(row: int, y: Tensor) -> None:
+            w = self._row(row, y, x)
+            if grad:
+                rows[row] = w
+            adj[:, row, succ_index[row]] = w.detach()
+
         first = self[0]
         if self.has_in_node:
             shortcut = block_shortcut(first)
             outs[0] = shortcut(x) if shortcut is not None else x
-            rows[0] = self._row(0, outs[0], x)
+            emit(0, outs[0])
             outs[1] = block_body(first)(x)
         else:
             outs[1] = first(x)
-        rows[1] = self._row(1, outs[1], x)
-        z = None
-        for col in range(2, n + 2):
-            preds = self.preds[col]
-            w = torch.stack([rows[i][:, self.col_pos[(i, col)]] for i in preds], dim=1)
-            w = self._threshold(w)
-            columns[col] = w.detach()
-            agg = aggregate(w, [outs[i] for i in preds], self.aggregate_impl)
-            if col == n + 1:
+        emit(1, outs[1])
+        z, buf = x, None
+        for col in range(2, num_nodes):
+            preds, idx = self.preds[col], self.pred_index[col]
+            feats = [outs[i] for i in preds]
+            if grad:
+                # the weights autograd differentiates: gathered from the rows (writing them
+                # into ``adj`` in place and reading it back would break autograd's versions)
+                w = torch.stack([rows[i][:, self.col_pos[(i, col)]] for i in preds], dim=1)
+                if prune:
+                    w = self._threshold(w)
+                    adj[:, idx, col] = w.detach()
+                agg = aggregate(w, feats, self.aggregate_impl)
+            else:
+                if prune:
+                    adj[:, idx, col] = self._threshold(adj[:, idx, col])
+                # one buffer for every node input of the stage: x_j is dead once node j ran
+                agg = buf = weighted_sum(adj[:, idx, col], feats, out=buf)
+            if col == num_nodes - 1:
                 z = agg
                 break
             outs[col] = block_body(self[col - 1])(self._act(agg))
-            rows[col] = self._row(col, outs[col], x)
-        self.last_adjacency = self._adjacency(columns, x.shape[0], x)
+            if buf is not None and _shares_memory(outs[col], buf):
+                buf = None  # a body that returns (a view of) its input keeps it
+            emit(col, outs[col])
+        self.last_adjacency = adj
         return self._act(z)
-
-    def _adjacency(self, columns: Dict[int, Tensor], batch: int, like: Tensor) -> Tensor:
-        n = self.num_blocks + 2
-        adj = like.new_zeros(batch, n, n)
-        for col, w in columns.items():
-            adj[:, self.preds[col], col] = w.to(adj.dtype)
-        return adj
 
     def extra_macs(self, in_shape: Sequence[int], out_shape: Sequence[int]) -> Dict[str, int]:
         """Analytic per-sample cost the graph adds over the plain chain of blocks.
@@ -201,7 +276,7 @@ class GraphStage(BaseModule):
         agg = sum(len(p) - 1 for p in self.preds.values()) * out_elems
         router = 0
         reads_input = getattr(self.edge_source, 'router_input', None) == 'stage_input'
-        for row in range(self.num_blocks + 2):
+        for row in range(self.edge_source.num_rows):
             macs = self.edge_source.row_macs(row)
             if macs:
                 router += macs + (in_elems if reads_input else out_elems)
