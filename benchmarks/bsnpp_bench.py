@@ -7,13 +7,19 @@ Everything is measured in one run:
    forward, interleaved round by round after a warm-up; medians and ratio. Post-processing
    (BMN candidates + Soft-NMS + seconds, shared by both models) is timed on random maps, with
    mmaction2's Soft-NMS and with the vectorized one (untrained networks give flat maps).
+   **CBG node convolutions.** The same forward with the boundary U-Net's node convolutions
+   dense (``groups=1``, the default), grouped by 4 after a channel shuffle, and grouped by 4
+   without the shuffle (the earlier default, whose nested nodes did not fuse their paths);
+   the whole BSN++ forward and the U-Net alone (on the 2 x 256 x 100 base features of the
+   forward and backward pass).
 2. **Relation-block memory at T = 100.** Peak RSS increase (sampled every 0.2 ms, after a
    warm-up) of one ``ProposalRelationBlock`` forward (128 x 100 x 100 map, batch 1) in a fresh
    subprocess: the default (PAM over the 5050 valid cells, queries in chunks of 1024,
    recomputed in the backward pass) against an unmasked, unchunked PAM (the 1e4 x 1e4
    attention), for inference and for a training step (forward + backward).
-3. **Metric speed.** AR@AN and detection mAP of 5,000 videos x 100 proposals (random), and
-   mmaction2's AR@AN on the same set (time and equality of the results).
+3. **Metric speed.** AR@AN (official float64 tIoU, and float32 as mmaction2) and detection mAP
+   of 5,000 videos x 100 proposals (random), and mmaction2's AR@AN on the same set (time, and
+   equality with our float32 variant).
 4. **Embedded val.** BMN, BSN++ and BSN++ without scale-balanced re-sampling trained with
    ``tools/train.py`` on the tiny schedule (12 epochs) and tested with ``tools/test.py``:
    AR@100, AUC, and the AR-AN curves (PNG) computed from the proposal files the runs wrote.
@@ -108,6 +114,44 @@ def time_per_video(rounds: int) -> dict:
     return out
 
 
+def cbg_groups(rounds: int) -> dict:
+    """Forward time of BSN++ (and of its U-Net alone) per node-convolution grouping."""
+    from mmaction.registry import MODELS
+    from mmengine.registry import init_default_scope
+    init_default_scope('mmaction')
+    variants = {'groups1': (1, True), 'groups4_shuffle': (4, True),
+                'groups4_no_shuffle': (4, False)}
+    models = {}
+    for name, (groups, shuffle) in variants.items():
+        torch.manual_seed(0)
+        model = MODELS.build(dict(type='BSNPP', cbg=dict(depth=2, groups=groups), **FULL)).eval()
+        for node in model.cbg.nodes.values():
+            node.shuffle = node.shuffle and shuffle
+        models[name] = model
+    x = torch.randn(1, 400, 100)
+    base = torch.randn(2, 256, 100)
+    times = {name: dict(model=[], cbg=[]) for name in models}
+    with torch.no_grad():
+        for r in range(rounds + 1):
+            for name, model in models.items():
+                t0 = time.perf_counter()
+                model._forward(x)
+                t1 = time.perf_counter()
+                for _ in range(10):
+                    model.cbg(base)
+                t2 = time.perf_counter()
+                if r:  # round 0 is the warm-up
+                    times[name]['model'].append(t1 - t0)
+                    times[name]['cbg'].append((t2 - t1) / 10)
+    out = {name: {k: statistics.median(v) for k, v in t.items()} for name, t in times.items()}
+    for name in variants:
+        out[name]['params_cbg'] = sum(p.numel() for p in models[name].cbg.parameters())
+        out[name]['model_ratio_over_groups1'] = out[name]['model'] / out['groups1']['model']
+        out[name]['cbg_ratio_over_groups1'] = out[name]['cbg'] / out['groups1']['cbg']
+    out['rounds'] = rounds
+    return out
+
+
 _MEM_SCRIPT = r'''
 import sys, threading, time, torch
 sys.path.insert(0, {root!r})
@@ -173,10 +217,12 @@ def metric_speed() -> dict:
         det_l[str(v)] = [(a, b, f'c{v % 20}', c) for a, b, c in props[str(v)]]
     from mmaction.evaluation.functional import accuracy
     t0 = time.perf_counter()
-    ours = average_recall_at_avg_proposals(gt, props, 500000, 100)
+    average_recall_at_avg_proposals(gt, props, 500000, 100)
     t1 = time.perf_counter()
     detection_ap(gt_l, det_l)
     t2 = time.perf_counter()
+    ours32 = average_recall_at_avg_proposals(gt, props, 500000, 100, iou_dtype='float32')
+    t2b = time.perf_counter()
     trapz = getattr(np, 'trapz', None)
     np.trapz = getattr(np, 'trapezoid', trapz)  # numpy >= 2.4 has no trapz
     try:
@@ -186,10 +232,11 @@ def metric_speed() -> dict:
     finally:
         if trapz is None:
             del np.trapz
-    same = all(np.array_equal(a, b) for a, b in zip(ours[:3], ref[:3])) and ours[3] == ref[3]
+    same = all(np.array_equal(a, b) for a, b in zip(ours32[:3], ref[:3])) and \
+        ours32[3] == ref[3]
     return dict(videos=5000, proposals_per_video=100, ar_an_seconds=t1 - t0,
-                mmaction2_ar_an_seconds=t4 - t3, ar_an_equal_to_mmaction2=bool(same),
-                detection_map_seconds=t2 - t1)
+                ar_an_float32_seconds=t2b - t2, mmaction2_ar_an_seconds=t4 - t3,
+                ar_an_float32_equal_to_mmaction2=bool(same), detection_map_seconds=t2 - t1)
 
 
 def _run(args, log):
@@ -281,6 +328,9 @@ def main() -> None:
         print('[bench] time per video (T=100, 400-d) ...', flush=True)
         result['time_per_video_s'] = time_per_video(3 if args.quick else 7)
         print(json.dumps(result['time_per_video_s'], indent=1), flush=True)
+        print('[bench] CBG node-convolution groups (T=100, 400-d) ...', flush=True)
+        result['cbg_groups'] = cbg_groups(3 if args.quick else 7)
+        print(json.dumps(result['cbg_groups'], indent=1), flush=True)
         print('[bench] relation block memory at T=100 ...', flush=True)
         result['prb_memory_T100'] = prb_memory()
         print(json.dumps(result['prb_memory_T100'], indent=1), flush=True)

@@ -21,12 +21,12 @@ model = dict(
 dataset_type = 'Thumos14WindowDataset'
 data_root = 'data/thumos14'
 train_pipeline = [
-    dict(type='LoadWindowFeature'),
+    dict(type='LoadWindowFeature', feat_dim=400),  # a csv of another width: one-line error
     dict(type='GenerateLocalizationLabels'),
     dict(type='PackLocalizationInputs', keys=('gt_bbox', ), meta_keys=('video_name', )),
 ]
 test_pipeline = [
-    dict(type='LoadWindowFeature'),
+    dict(type='LoadWindowFeature', feat_dim=400),
     dict(type='PackLocalizationInputs', keys=('gt_bbox', ),
          meta_keys=('video_name', 'duration_second', 'duration_frame', 'feature_frame',
                     'annotations', 'video_annotations', 'window_offset_second')),

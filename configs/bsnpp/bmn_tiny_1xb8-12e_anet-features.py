@@ -22,6 +22,25 @@ model = dict(
     hidden_dim_2d=32,
     hidden_dim_3d=64)
 
+# the base pipelines plus a shape check: a feature csv of the wrong shape fails with one line
+# naming the file, the expected (16, 32) and the found shape
+train_pipeline = [
+    dict(type='LoadLocalizationFeature'),
+    dict(type='CheckLocalizationFeature', feat_dim=16, temporal_dim=32),
+    dict(type='GenerateLocalizationLabels'),
+    dict(type='PackLocalizationInputs', keys=('gt_bbox', ), meta_keys=('video_name', )),
+]
+test_pipeline = [
+    dict(type='LoadLocalizationFeature'),
+    dict(type='CheckLocalizationFeature', feat_dim=16, temporal_dim=32),
+    dict(type='PackLocalizationInputs', keys=('gt_bbox', ),
+         meta_keys=('video_name', 'duration_second', 'duration_frame', 'annotations',
+                    'feature_frame')),
+]
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+
 max_epochs = 12
 train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=max_epochs, val_begin=1,
                  val_interval=max_epochs)

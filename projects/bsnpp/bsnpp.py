@@ -6,7 +6,8 @@ Temporal Action Proposal Generation (Su et al., AAAI 2021, arXiv 2009.07641).
 Built on mmaction2's ``BMN`` (its BM layer, masks, labels, map layout ``[duration, start]`` and
 ``forward(inputs, data_samples, mode)`` contract are reused as they are):
 
-* complementary boundary generator (``cbg``): :class:`~.unet1d.UNetPP1d` on BMN's base features;
+* complementary boundary generator (``cbg``): :class:`~.unet1d.UNetPP1d` on BMN's base features
+  (dense node convolutions, so every nested node mixes its skip and upsampled inputs);
   ``cbg=None`` keeps BMN's TEM heads;
 * bi-directional boundary matching (``bidirectional``): the same boundary network runs on the
   features and on their time flip; ``p_s = g(s_f, flip(e_b))``, ``p_e = g(e_f, flip(s_b))``
@@ -30,6 +31,7 @@ import torch.nn as nn
 
 from mmaction.models.localizers import BMN
 from mmaction.registry import MODELS
+from projects.common.localization.errors import LocalizationInputError
 from projects.common.localization.postprocess import bm_candidates, proposals_to_list
 from .relation_block import ProposalRelationBlock
 from .unet1d import UNetPP1d
@@ -59,7 +61,8 @@ class BSNPP(BMN):
             ``BMN``.
         loss_cls: Loss config (default ``BSNPPLoss``; ``BMNLoss`` also works when the
             boundary is not bi-directional and there is no deep supervision).
-        cbg: ``UNetPP1d`` options (``depth``, ``deep_supervision``) or ``None`` for BMN's TEM.
+        cbg: ``UNetPP1d`` options (``depth``, ``groups``, ``deep_supervision``) or ``None`` for
+            BMN's TEM.
         bidirectional: Run the boundary network on the flipped features too.
         boundary_fusion: ``'geometric'`` | ``'product'`` | ``'mean'``.
         prb: ``ProposalRelationBlock`` options or ``None``.
@@ -120,6 +123,11 @@ class BSNPP(BMN):
     def forward_all(self, x: torch.Tensor) -> Dict[str, object]:
         """Every output: ``confidence_map`` (B, 2, T, T), fused ``start``/``end`` (B, T) and
         the per-direction heads ``boundary = {'fwd': [...], 'bwd': [...]}``."""
+        expected = (self.feat_dim, self.tscale)
+        if x.dim() != 3 or tuple(x.shape[1:]) != expected:
+            raise LocalizationInputError(
+                f'BSNPP: input features of shape {tuple(x.shape)}, expected (batch, feat_dim, '
+                f'temporal_dim) = (batch, {expected[0]}, {expected[1]}) of the config')
         batch = x.shape[0]
         inputs = torch.cat([x, x.flip(-1)]) if self.bidirectional else x
         base_all = self.x_1d_b(inputs)

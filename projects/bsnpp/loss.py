@@ -105,7 +105,8 @@ class BSNPPLoss(BMNLoss):
         weight_consistency: Weight of the MSE between complementary boundary pairs.
         sbr: Use scale-balanced re-sampling in ``L_reg`` (False = BMN's sampling).
         sbr_cls: Also balance the positives of ``L_cls`` across duration bins.
-        sbr_bins: Duration-bin edges in ``[0, 1]``.
+        sbr_bins: Duration-bin edges: strictly increasing, from 0 to 1 (every normalised
+            duration ``(d+1)/T`` in ``(0, 1]`` falls in a bin).
         high_iou, low_iou: BMN's IoU thresholds of the regression sampling.
         cls_threshold: IoU of a classification positive.
     """
@@ -115,7 +116,14 @@ class BSNPPLoss(BMNLoss):
                  sbr_cls: bool = False, sbr_bins: Sequence[float] = DEFAULT_BINS,
                  high_iou: float = 0.7, low_iou: float = 0.3, cls_threshold: float = 0.9) -> None:
         super().__init__()
-        duration_bins(4, sbr_bins)  # validates the edges
+        try:
+            edges = [float(e) for e in sbr_bins]
+        except (TypeError, ValueError):
+            edges = []
+        if len(edges) < 2 or edges[0] != 0.0 or edges[-1] != 1.0 or \
+                any(b <= a for a, b in zip(edges, edges[1:])):
+            raise ValueError(f'sbr_bins must increase strictly from 0 to 1 (e.g. '
+                             f'{DEFAULT_BINS}), got {tuple(sbr_bins)}')
         if not 0 <= low_iou < high_iou <= 1:
             raise ValueError(f'need 0 <= low_iou < high_iou <= 1, got {low_iou}, {high_iou}')
         self.weight_tem = weight_tem

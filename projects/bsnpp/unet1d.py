@@ -7,6 +7,16 @@ choices (spec [D]): levels T, T/2, T/4 by ``MaxPool1d(2, ceil_mode=True)``; node
 ``Up`` a linear interpolation to the exact skip length (100 -> 50 -> 25 has odd sizes, so no
 fixed scale factor); a 1x1 head to (start, end) with a sigmoid. Deep supervision on
 ``X[0,1..L]`` (recalled, [R]) adds one head per ``j``.
+
+The node convolutions are dense (``groups=1``) by default, so every output channel of a nested
+node mixes its skip inputs and the upsampled deeper node (the point of the nested skips). With
+``groups > 1`` the concatenated input is channel-shuffled before the grouped convolution
+(ShuffleNet's shuffle), so each group still sees channels of every concatenated path: a grouped
+convolution over ``concat(skip, up)`` without it keeps the paths in separate groups and no
+output channel depends on both. The shuffle has one group per concatenated path, i.e. it
+interleaves the paths channel by channel, so every convolution group sees every path for any
+number of paths (a shuffle with ``groups`` groups does not once there are more paths than
+groups). ``benchmark/bsnpp_bench.json`` (``cbg_groups``) times both.
 """
 from typing import List, Tuple
 
@@ -17,10 +27,35 @@ import torch.nn.functional as F
 from mmaction.registry import MODELS
 
 
-def _block(in_channels: int, channels: int, groups: int) -> nn.Sequential:
-    return nn.Sequential(
-        nn.Conv1d(in_channels, channels, kernel_size=3, padding=1, groups=groups),
-        nn.ReLU(inplace=True))
+def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
+    """ShuffleNet's channel shuffle: channel ``g * n + i`` moves to ``i * groups + g``."""
+    batch, channels, length = x.shape
+    return x.view(batch, groups, channels // groups, length).transpose(1, 2).reshape(
+        batch, channels, length)
+
+
+class UNetNode(nn.Module):
+    """``[path shuffle] -> Conv1d k3 (groups) -> ReLU``.
+
+    Args:
+        in_channels: Channels of the input, ``num_paths`` equal-width paths concatenated.
+        channels: Output channels.
+        groups: Groups of the convolution.
+        num_paths: Paths in the input; with ``groups > 1`` and several paths they are
+            interleaved channel by channel (``channel_shuffle(x, num_paths)``) first.
+    """
+
+    def __init__(self, in_channels: int, channels: int, groups: int, num_paths: int = 1) -> None:
+        super().__init__()
+        self.num_paths = num_paths
+        self.shuffle = groups > 1 and num_paths > 1
+        self.conv = nn.Conv1d(in_channels, channels, kernel_size=3, padding=1, groups=groups)
+        self.relu = nn.ReLU(inplace=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.shuffle:
+            x = channel_shuffle(x, self.num_paths)
+        return self.relu(self.conv(x))
 
 
 @MODELS.register_module()
@@ -31,7 +66,8 @@ class UNetPP1d(nn.Module):
         in_channels: Channels of the input (BMN's base features, ``hidden_dim_1d``).
         channels: Channels of every node.
         depth: Number of down-sampling levels L (2 gives T, T/2, T/4).
-        groups: Groups of the node convolutions (BMN's 1-D convs use 4).
+        groups: Groups of the node convolutions. 1 (default) = dense; with more, the paths
+            concatenated at every nested node are interleaved first (module docstring).
         deep_supervision: Also return (start, end) from ``X[0,1..L-1]``.
 
     Example:
@@ -41,24 +77,26 @@ class UNetPP1d(nn.Module):
         (torch.Size([2, 2, 25]), torch.Size([2, 16, 25]), 0)
     """
 
-    def __init__(self, in_channels: int, channels: int = 256, depth: int = 2, groups: int = 4,
+    def __init__(self, in_channels: int, channels: int = 256, depth: int = 2, groups: int = 1,
                  deep_supervision: bool = False) -> None:
         super().__init__()
         if depth < 1:
             raise ValueError(f'depth must be >= 1, got {depth}')
-        if in_channels % groups or channels % groups:
+        if groups < 1 or in_channels % groups or channels % groups:
             raise ValueError(f'in_channels ({in_channels}) and channels ({channels}) must be '
                              f'divisible by groups ({groups})')
         self.depth = depth
+        self.groups = groups
         self.deep_supervision = deep_supervision
         self.pool = nn.MaxPool1d(2, ceil_mode=True)
         self.nodes = nn.ModuleDict()
-        self.nodes['0_0'] = _block(in_channels, channels, groups)
+        self.nodes['0_0'] = UNetNode(in_channels, channels, groups)
         for i in range(1, depth + 1):
-            self.nodes[f'{i}_0'] = _block(channels, channels, groups)
+            self.nodes[f'{i}_0'] = UNetNode(channels, channels, groups)
         for j in range(1, depth + 1):
             for i in range(0, depth + 1 - j):
-                self.nodes[f'{i}_{j}'] = _block(channels * (j + 1), channels, groups)
+                self.nodes[f'{i}_{j}'] = UNetNode(channels * (j + 1), channels, groups,
+                                                  num_paths=j + 1)
         num_heads = depth if deep_supervision else 1
         self.heads = nn.ModuleList(nn.Conv1d(channels, 2, kernel_size=1) for _ in range(num_heads))
 

@@ -51,12 +51,33 @@ def test_label_of_gt_01_03_at_t100_is_cell_19_10():
     assert int(iou[0].argmax()) == 19 * 100 + 10
 
 
-def test_labels_are_bmns(build):
+def test_labels_by_hand_at_t4():
+    """T = 4, one ground truth [0.25, 0.75]. BM cell [d, s] is the proposal [s/4, (s+d+1)/4]
+    (tIoU with the ground truth, max over ground truths); the start (end) label of snippet t
+    is the largest fraction of its anchor [(t-0.5)/4, (t+1.5)/4] covered by the start (end)
+    region 0.25 +- 1.5/4 (0.75 +- 1.5/4)."""
+    iou, start, end = BSNPP.generate_labels(_label_maker(4), [torch.tensor([[0.25, 0.75]])])
+    expected_iou = torch.tensor([
+        [0., 1 / 2, 1 / 2, 0.],      # d = 0: [0,.25] [.25,.5] [.5,.75] [.75,1]
+        [1 / 3, 1., 1 / 3, 0.],      # d = 1: [0,.5] [.25,.75] [.5,1] [.75,1.25]
+        [2 / 3, 2 / 3, 1 / 4, 0.],   # d = 2: [0,.75] [.25,1] [.5,1.25] [.75,1.5]
+        [1 / 2, 1 / 2, 1 / 5, 0.]])  # d = 3: [0,1] [.25,1.25] [.5,1.5] [.75,1.75]
+    torch.testing.assert_close(iou[0].double(), expected_iou.double(), atol=1e-6, rtol=0)
+    # start region [-.125, .625]: anchors [-.125,.375] [.125,.625] [.375,.875] [.625,1.125]
+    torch.testing.assert_close(start[0].double(), torch.tensor([1., 1., .5, 0.]).double(),
+                               atol=1e-6, rtol=0)
+    # end region [.375, 1.125]
+    torch.testing.assert_close(end[0].double(), torch.tensor([0., .5, 1., 1.]).double(),
+                               atol=1e-6, rtol=0)
+
+
+def test_wrong_input_shape_is_a_one_line_error(build):
+    from projects.common.localization.errors import LocalizationInputError
     model = build()
-    ref = BMN(**{k: v for k, v in model_kwargs().items()})
-    gt = [torch.tensor([[0.1, 0.3], [0.5, 0.9]]), torch.tensor([[0.0, 1.0]])]
-    for a, b in zip(model.generate_labels(gt), ref.generate_labels(gt)):
-        torch.testing.assert_close(a, b, rtol=0, atol=0)
+    for shape in [(1, 8, 15), (1, 7, 16)]:
+        with pytest.raises(LocalizationInputError, match=r'expected .*\(batch, 8, 16\)') as info:
+            model._forward(torch.randn(*shape))
+        assert str(shape) in str(info.value) and '\n' not in str(info.value)
 
 
 def model_kwargs():

@@ -1,4 +1,6 @@
 """BSNPPLoss: scale-balanced re-sampling properties, NaN guards, BMN parity, swapped labels."""
+import re
+
 import pytest
 import torch
 
@@ -105,6 +107,14 @@ def test_backward_pass_is_supervised_with_flipped_swapped_labels():
     # the backward pass of the flipped video predicts start = flip(end), end = flip(start)
     both, _ = loss.boundary_loss(dict(fwd=[(ps, pe)], bwd=[(pe.flip(-1), ps.flip(-1))]), gs, ge)
     torch.testing.assert_close(both, 2 * fwd_only)
+
+
+@pytest.mark.parametrize('bins', [(0.1, 0.5, 1.0), (0.0, 0.5, 0.9), (0.0, 0.5, 0.5, 1.0),
+                                  (0.0, 0.6, 0.3, 1.0), (1.0, ), ('a', 1.0)])
+def test_sbr_bins_must_increase_from_0_to_1(bins):
+    with pytest.raises(ValueError, match=r'sbr_bins must increase strictly from 0 to 1.*got ' +
+                       re.escape(str(tuple(bins)))):
+        BSNPPLoss(sbr_bins=bins)
 
 
 def test_quantile_edges_cover_unit_interval():

@@ -11,6 +11,11 @@ into windows of ``window_size`` snippets with stride ``window_stride``.
 plus ``window_offset_second`` and ``video_annotations`` that ``ThumosProposalMetric`` uses to
 shift, merge and score proposals per video.
 
+:class:`CheckLocalizationFeature` goes after a feature loader (mmaction2's
+``LoadLocalizationFeature`` or ``LoadWindowFeature``) and turns a feature file of the wrong
+shape into one line naming the file, the expected and the found shape (instead of a matrix
+shape error deep in the model).
+
 Annotation file: mmaction2's format (``{video_name: {duration_second, annotations, ...}}``) with
 optional ``num_snippets`` (otherwise the rows of the feature csv are counted). Feature files:
 ``<data_prefix.video>/<video_name>.csv``, a header line then one row of C values per snippet.
@@ -26,6 +31,7 @@ from mmcv.transforms import BaseTransform
 from mmengine.dataset import BaseDataset
 
 from mmaction.registry import DATASETS, TRANSFORMS
+from .errors import LocalizationInputError
 
 
 def _count_rows(path: str) -> int:
@@ -112,17 +118,27 @@ class LoadWindowFeature(BaseTransform):
 
     Args:
         cache_size: Videos kept in memory per worker (windows of one video share a load).
+        feat_dim: Expected C (the model's ``feat_dim``); ``None`` = not checked.
     """
 
-    def __init__(self, cache_size: int = 8) -> None:
+    def __init__(self, cache_size: int = 8, feat_dim: Optional[int] = None) -> None:
         self.cache_size = cache_size
+        self.feat_dim = feat_dim
         self._cache: 'OrderedDict[str, np.ndarray]' = OrderedDict()
 
     def _load(self, path: str) -> np.ndarray:
         if path in self._cache:
             self._cache.move_to_end(path)
             return self._cache[path]
-        feat = np.loadtxt(path, dtype=np.float32, delimiter=',', skiprows=1, ndmin=2)
+        try:
+            feat = np.loadtxt(path, dtype=np.float32, delimiter=',', skiprows=1, ndmin=2)
+        except ValueError as exc:
+            raise LocalizationInputError(f'{path}: not a feature csv (a header line, then one '
+                                         f'row of numbers per snippet): {exc}') from None
+        if self.feat_dim is not None and feat.shape[1] != self.feat_dim:
+            raise LocalizationInputError(
+                f'{path}: features have {feat.shape[1]} values per snippet (shape '
+                f'{tuple(feat.shape)}), expected feat_dim={self.feat_dim}')
         self._cache[path] = feat
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
@@ -138,4 +154,38 @@ class LoadWindowFeature(BaseTransform):
         return results
 
 
-__all__ = ['Thumos14WindowDataset', 'LoadWindowFeature']
+@TRANSFORMS.register_module()
+class CheckLocalizationFeature(BaseTransform):
+    """Check ``raw_feature`` (``(C, T)``) against the model's ``feat_dim`` and ``temporal_dim``.
+
+    Put it right after the feature loader; a mismatch raises
+    :class:`~.errors.LocalizationInputError` naming ``feature_path``, the expected and the found
+    shape.
+
+    Args:
+        feat_dim: Expected C (``None`` = not checked).
+        temporal_dim: Expected T (``None`` = not checked).
+    """
+
+    def __init__(self, feat_dim: Optional[int] = None,
+                 temporal_dim: Optional[int] = None) -> None:
+        self.feat_dim = feat_dim
+        self.temporal_dim = temporal_dim
+
+    def transform(self, results: dict) -> dict:
+        shape = tuple(np.shape(results['raw_feature']))
+        expected = (self.feat_dim, self.temporal_dim)
+        if len(shape) != 2 or any(e is not None and e != s for e, s in zip(expected, shape)):
+            want = tuple('any' if e is None else e for e in expected)
+            where = results.get('feature_path', results.get('video_name', '<features>'))
+            raise LocalizationInputError(
+                f'{where}: features of shape (feat_dim, temporal_dim) = {shape}, expected '
+                f'{want} (model.feat_dim / model.temporal_dim of the config)')
+        return results
+
+    def __repr__(self) -> str:
+        return (f'{type(self).__name__}(feat_dim={self.feat_dim}, '
+                f'temporal_dim={self.temporal_dim})')
+
+
+__all__ = ['Thumos14WindowDataset', 'LoadWindowFeature', 'CheckLocalizationFeature']

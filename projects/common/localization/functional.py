@@ -1,46 +1,122 @@
-"""Temporal localization metrics in the official ActivityNet / THUMOS14 definitions, vectorized.
+"""Temporal localization metrics, exact to the official definitions, vectorized where it pays.
 
-* :func:`average_recall_at_avg_proposals` - ActivityNet AR@AN (AR@1/5/10/100 and the AUC of the
-  AR-AN curve). Same definition and the same float32 rounding as the official
-  ``eval_proposal.py`` and mmaction2's ``mmaction.evaluation.average_recall_at_avg_proposals``
-  (which loops over 10 thresholds x videos x 100 percentages in Python and takes minutes for
-  5,000 videos; this one computes, per ground truth and threshold, the rank of its first hit
-  and counts all percentages at once). ``np.trapezoid`` is used when numpy has it (``np.trapz``
-  was removed in numpy 2.4).
-* :func:`average_recall_at_n` - THUMOS14 AR@N: recall with the top-N proposals of every video,
-  averaged over tIoU thresholds (BSN/BMN practice: 0.5:0.05:1.0, recalled).
-* :func:`detection_ap` - detection AP per class and tIoU: greedy matching in score order to the
-  highest-tIoU unmatched ground truth; ``mode='anet'`` is the interpolated (VOC 2011) AP of the
-  official ActivityNet ``eval_detection.py`` (mmaction2 ``ActivityNetLocalization``),
-  ``mode='thumos'`` the non-interpolated AP of THUMOS14's ``TH14evalDet`` (sum of the precision at
-  every true positive divided by the number of ground truths; recalled).
+Which reference each function follows (the choices that change numbers are arguments):
+
+* :func:`average_recall_at_avg_proposals` - ActivityNet AR@AN as the official
+  ``Evaluation/eval_proposal.py`` (``average_recall_vs_avg_nr_proposals``) computes it:
+
+  - the videos are the ground-truth videos with at least one annotation (the official ground
+    truth is a table of annotations, so a video without one does not exist for it);
+  - a ground-truth video without a proposal entry, or with an empty one, has no proposal: it
+    counts in the number of videos and its ground truths are missed (one all-zero column);
+  - per video the proposals are ranked by ``score.argsort()[::-1]`` (numpy's default sort,
+    reversed: the official code and mmaction2 both do this) and the first ``int(n * ratio)``
+    are kept;
+  - tIoU in float64 as the official ``segment_iou``. ``iou_dtype='float32'`` gives mmaction2's
+    ``average_recall_at_avg_proposals`` instead (segments cast to float32, tIoU stored in
+    float32 by its ``pairwise_temporal_iou``, which is called); the two differ only where a
+    tIoU equals a threshold up to float32 rounding.
+
+  Per ground truth and threshold the rank of its first hit is computed once and every
+  percentage of AN is counted from it (mmaction2 loops 10 x videos x 100 in Python).
+* :func:`average_recall_at_n` - recall with each video's top-N proposals, averaged over tIoU
+  thresholds (0.5:0.05:1.0 by default, as BSN/BMN report THUMOS14 AR@N; recalled).
+* :func:`detection_ap` - ActivityNet-style detection AP, the official ``eval_detection.py``
+  (``compute_average_precision_detection``): the predictions of a class in decreasing score;
+  each one takes the highest-tIoU ground truth of its video that is still unmatched at that
+  threshold, if that tIoU is ``>=`` the threshold (else it is a false positive); interpolated
+  (VOC 2011) AP, by mmaction2's ``interpolated_precision_recall``. Ties in score:
+  ``tie_order='argsort'`` (default) ranks by ``scores.argsort()[::-1]`` as the official code;
+  ``'stable'`` keeps the input order as mmaction2's ``ActivityNetLocalization`` (a stable
+  ``list.sort``). tIoU in float64 (official) or float32 (``iou_dtype='float32'``, mmaction2's
+  ``pairwise_temporal_iou``). THUMOS14 papers mostly report this evaluation at tIoU
+  0.3:0.1:0.7 (:data:`THUMOS_MAP_TIOU`).
+* :func:`thumos14_kit_ap` - the official THUMOS14 evaluation kit (``TH14evalDet`` /
+  ``TH14eventdetpr``, the version with a ``threshold`` argument):
+
+  - per class and video, detections sorted by decreasing score (stable); the ground truths,
+    in their order, each take the still-free detection of highest overlap, matched only if
+    that overlap is strictly ``>`` the threshold;
+  - overlap = intersection / (max end - min start), 0 unless the intersection is > 0 (the
+    kit's ``intervaloverlapvalseconds``; the tIoU for intersecting segments);
+  - an unmatched detection that overlaps an ``Ambiguous`` segment of its video is removed
+    (neither true nor false positive);
+  - the kept detections of all videos (video names sorted, each video's in score order) are
+    stably sorted by decreasing score; AP = sum of the precision at every true positive /
+    number of ground truths (no interpolation); a class without detections has AP 0.
 
 Inputs are plain dicts keyed by video id (no ``v_`` handling here; see :mod:`.proposal_io`).
+Bad segments raise :class:`~.errors.LocalizationInputError` naming the video: NaN or infinite
+values, a segment that ends before it starts, and a zero-length prediction. Zero-length ground
+truths are kept: their tIoU with any prediction is 0 (what the official code computes), so they
+count as missed.
 """
-from typing import Dict, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
+
+from mmaction.evaluation.functional import (interpolated_precision_recall,
+                                            pairwise_temporal_iou)
+from .errors import LocalizationInputError
 
 ANET_TIOU = np.linspace(0.5, 0.95, 10)
 THUMOS_AR_TIOU = np.linspace(0.5, 1.0, 11)
 THUMOS_MAP_TIOU = np.array([0.3, 0.4, 0.5, 0.6, 0.7])
+IOU_DTYPES = ('float64', 'float32')
+TIE_ORDERS = ('argsort', 'stable')
+AMBIGUOUS = 'Ambiguous'
 
 _trapezoid = getattr(np, 'trapezoid', None) or getattr(np, 'trapz')
 
 
-def segment_iou_f32(proposals: np.ndarray, gts: np.ndarray) -> np.ndarray:
-    """tIoU ``(num_gt, num_proposals)`` rounded as the official code rounds it.
+def check_segments(segments, video: str, what: str = 'ground-truth',
+                   allow_zero_length: bool = True) -> np.ndarray:
+    """``(n, 2)`` float64 segments, or a one-line error naming the video and the segment.
 
-    Segments are float32 (as the official proposal evaluation casts them), the intersection
-    is divided in float64 and the result stored as float32.
+    Args:
+        segments: ``(n, >=2)`` array-like of ``[t_start, t_end, ...]``.
+        video: Video id, for the message.
+        what: ``'ground-truth'`` or ``'predicted'``, for the message.
+        allow_zero_length: Accept ``t_end == t_start``.
     """
-    p = proposals.astype(np.float32).reshape(-1, 2)
-    g = gts.astype(np.float32).reshape(-1, 2)
+    arr = np.asarray(segments, dtype=np.float64)
+    arr = arr.reshape(-1, arr.shape[-1] if arr.ndim > 1 else 2)[:, :2]
+    bad = ~np.isfinite(arr).all(axis=1)
+    bad |= (arr[:, 1] < arr[:, 0]) if allow_zero_length else (arr[:, 1] <= arr[:, 0])
+    if bad.any():
+        i = int(np.flatnonzero(bad)[0])
+        kind = 'not finite' if not np.isfinite(arr[i]).all() else (
+            'ends before it starts' if arr[i, 1] < arr[i, 0] else 'has zero length')
+        raise LocalizationInputError(
+            f'video {video!r}: {what} segment {i} {arr[i].tolist()} {kind} (expected '
+            f'finite [t_start, t_end] with t_end {">=" if allow_zero_length else ">"} t_start)')
+    return arr
+
+
+def segment_iou(proposals: np.ndarray, gts: np.ndarray) -> np.ndarray:
+    """tIoU ``(num_gt, num_proposals)`` in float64, as the official ``segment_iou``.
+
+    ``union = gt length + proposal length - intersection`` in this order (bitwise the
+    official value); a zero-length ground truth has tIoU 0 with any proposal of positive length.
+    """
+    p = np.asarray(proposals, dtype=np.float64).reshape(-1, 2)
+    g = np.asarray(gts, dtype=np.float64).reshape(-1, 2)
     tt1 = np.maximum(p[None, :, 0], g[:, None, 0])
     tt2 = np.minimum(p[None, :, 1], g[:, None, 1])
     inter = (tt2 - tt1).clip(0)
     union = (g[:, None, 1] - g[:, None, 0]) + (p[None, :, 1] - p[None, :, 0]) - inter
-    return (inter.astype(float) / union).astype(np.float32)
+    return inter / union
+
+
+def _iou(proposals: np.ndarray, gts: np.ndarray, iou_dtype: str) -> np.ndarray:
+    if iou_dtype == 'float64':
+        return segment_iou(proposals, gts)
+    return pairwise_temporal_iou(proposals, gts)  # mmaction2: float32 result
+
+
+def _check_choice(name: str, value, allowed) -> None:
+    if value not in allowed:
+        raise ValueError(f'{name} must be one of {allowed}, got {value!r}')
 
 
 def _first_hits(t_iou: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
@@ -53,56 +129,70 @@ def _first_hits(t_iou: np.ndarray, thresholds: np.ndarray) -> np.ndarray:
     return first
 
 
-def _sorted_proposals(props: np.ndarray) -> np.ndarray:
+def _ranked_proposals(props, video: str) -> np.ndarray:
+    """Segments ranked by ``score.argsort()[::-1]`` (official and mmaction2 order)."""
     props = np.asarray(props, dtype=np.float64).reshape(-1, 3)
-    order = props[:, 2].argsort()[::-1]
-    return props[order, :2]
+    check_segments(props, video, 'predicted', allow_zero_length=False)
+    if not np.isfinite(props[:, 2]).all():
+        raise LocalizationInputError(f'video {video!r}: a proposal score is not finite')
+    return props[props[:, 2].argsort()[::-1], :2]
 
 
 def average_recall_at_avg_proposals(
         ground_truth: Dict[str, np.ndarray], proposals: Dict[str, np.ndarray],
         total_num_proposals: int, max_avg_proposals: Optional[float] = None,
-        temporal_iou_thresholds: np.ndarray = ANET_TIOU
+        temporal_iou_thresholds: np.ndarray = ANET_TIOU, iou_dtype: str = 'float64'
 ) -> Tuple[np.ndarray, np.ndarray, np.ndarray, float]:
-    """ActivityNet AR@AN.
+    """ActivityNet AR@AN (see the module docstring for the exact definition).
 
     Args:
-        ground_truth: video id -> array ``(n, >=2)`` of ``[t_start, t_end, ...]``.
-        proposals: video id -> array ``(m, 3)`` of ``[t_start, t_end, score]``; every video of
-            ``ground_truth`` must be present (``KeyError`` otherwise, as the official code).
-        total_num_proposals: Number of proposals over all videos.
+        ground_truth: video id -> array ``(n, >=2)`` of ``[t_start, t_end, ...]``; videos with
+            ``n = 0`` are left out, as in the official code.
+        proposals: video id -> array ``(m, 3)`` of ``[t_start, t_end, score]``; a ground-truth
+            video missing here has no proposal.
+        total_num_proposals: Number of proposals over all videos (including videos without
+            ground truth, as the official code counts them).
         max_avg_proposals: The largest average number of proposals per video (AN); default
             ``total_num_proposals / num_videos``.
         temporal_iou_thresholds: tIoU thresholds.
+        iou_dtype: ``'float64'`` (official) or ``'float32'`` (mmaction2).
 
     Returns:
-        ``(recall, average_recall, proposals_per_video, auc)`` exactly as mmaction2 /
-        the official code: ``recall[i, j]`` at threshold ``i`` and the ``j+1``-th percent of AN.
+        ``(recall, average_recall, proposals_per_video, auc)`` as the official code / mmaction2:
+        ``recall[i, j]`` at threshold ``i`` and the ``j+1``-th percent of AN.
     """
+    _check_choice('iou_dtype', iou_dtype, IOU_DTYPES)
     thresholds = np.asarray(temporal_iou_thresholds, dtype=np.float64)
-    num_videos = len(ground_truth)
+    gts_by_video = {v: check_segments(g, v) for v, g in ground_truth.items()}
+    gts_by_video = {v: g for v, g in gts_by_video.items() if len(g)}
+    num_videos = len(gts_by_video)
     if num_videos == 0:
-        raise ValueError('ground_truth is empty')
+        raise LocalizationInputError('AR@AN: the ground truth has no annotated video')
     if total_num_proposals <= 0:
-        raise ValueError(f'total_num_proposals must be > 0, got {total_num_proposals}')
+        raise LocalizationInputError(
+            f'AR@AN: total_num_proposals must be > 0, got {total_num_proposals}')
     if not max_avg_proposals:
         max_avg_proposals = float(total_num_proposals) / num_videos
     ratio = max_avg_proposals * float(num_videos) / total_num_proposals
 
     first_hits, num_cols, total_retrieved = [], [], 0
-    for video_id in ground_truth:
-        props = _sorted_proposals(proposals[video_id])
-        gts = np.asarray(ground_truth[video_id])[:, :2].astype(np.float32).reshape(-1, 2)
+    for video_id, gts in gts_by_video.items():
+        props = _ranked_proposals(proposals.get(video_id, np.zeros((0, 3))), video_id)
         if props.shape[0] == 0:  # the official code scores a single all-zero column
             t_iou = np.zeros((gts.shape[0], 1))
         else:
             n = min(int(props.shape[0] * ratio), props.shape[0])
             total_retrieved += n
-            t_iou = segment_iou_f32(props[:n], gts)
+            if iou_dtype == 'float64':
+                t_iou = segment_iou(props[:n], gts)
+            else:  # mmaction2 casts the segments to float32 first
+                t_iou = pairwise_temporal_iou(props[:n].astype(np.float32),
+                                              gts.astype(np.float32))
         first_hits.append(_first_hits(t_iou, thresholds))
         num_cols.append(np.full(gts.shape[0], t_iou.shape[1]))
     if total_retrieved == 0:
-        raise ValueError('no proposal is retrieved at this max_avg_proposals')
+        raise LocalizationInputError(
+            f'AR@AN: no proposal is retrieved at max_avg_proposals={max_avg_proposals}')
 
     pcn_list = np.arange(1, 101) / 100.0 * (max_avg_proposals * float(num_videos) /
                                            total_retrieved)
@@ -120,40 +210,81 @@ def average_recall_at_avg_proposals(
 
 def average_recall_at_n(ground_truth: Dict[str, np.ndarray], proposals: Dict[str, np.ndarray],
                         nums: Sequence[int] = (50, 100, 200, 500, 1000),
-                        temporal_iou_thresholds: np.ndarray = THUMOS_AR_TIOU
-                        ) -> Dict[int, float]:
+                        temporal_iou_thresholds: np.ndarray = THUMOS_AR_TIOU,
+                        iou_dtype: str = 'float64') -> Dict[int, float]:
     """THUMOS14 AR@N: recall with each video's top-N proposals, averaged over thresholds.
 
-    Videos missing from ``proposals`` count as having none.
+    Videos missing from ``proposals`` count as having none; ground-truth videos without
+    annotations are left out.
     """
+    _check_choice('iou_dtype', iou_dtype, IOU_DTYPES)
     thresholds = np.asarray(temporal_iou_thresholds, dtype=np.float64)
     first_hits = []
     for video_id, gts in ground_truth.items():
-        gts = np.asarray(gts)[:, :2].reshape(-1, 2)
-        props = _sorted_proposals(proposals.get(video_id, np.zeros((0, 3))))
+        gts = check_segments(gts, video_id)
+        props = _ranked_proposals(proposals.get(video_id, np.zeros((0, 3))), video_id)
         if props.shape[0] == 0:
             first_hits.append(np.full((len(thresholds), gts.shape[0]), np.inf))
             continue
-        first_hits.append(_first_hits(segment_iou_f32(props, gts), thresholds))
-    first = np.concatenate(first_hits, axis=1)
+        first_hits.append(_first_hits(_iou(props, gts, iou_dtype), thresholds))
+    first = np.concatenate(first_hits, axis=1) if first_hits else np.zeros((len(thresholds), 0))
     if first.shape[1] == 0:
-        raise ValueError('ground_truth has no instance')
+        raise LocalizationInputError('AR@N: the ground truth has no instance')
     return {int(n): float((first < n).mean(axis=1).mean()) for n in nums}
 
 
 def interpolated_ap(precision: np.ndarray, recall: np.ndarray) -> float:
-    """VOC 2011 interpolated AP (the official ActivityNet definition)."""
-    mprec = np.concatenate([[0.], precision, [0.]])
-    mrec = np.concatenate([[0.], recall, [1.]])
-    mprec = np.maximum.accumulate(mprec[::-1])[::-1]
-    idx = np.where(mrec[1:] != mrec[:-1])[0] + 1
-    return float(np.sum((mrec[idx] - mrec[idx - 1]) * mprec[idx]))
+    """VOC 2011 interpolated AP (ActivityNet's); mmaction2's ``interpolated_precision_recall``."""
+    return float(interpolated_precision_recall(np.asarray(precision), np.asarray(recall)))
+
+
+def _collect(ground_truth: Dict[str, list], predictions: Dict[str, list],
+             classes: Optional[Sequence[str]], skip: Sequence[str] = ()):
+    """Validated ground truth and predictions grouped by class (input order kept)."""
+    if classes is None:
+        classes = []
+        for anns in ground_truth.values():
+            for ann in anns:
+                if ann[2] not in classes and ann[2] not in skip:
+                    classes.append(ann[2])
+    classes = list(classes)
+    index = {c: i for i, c in enumerate(classes)}
+    gt_by_class: List[Dict[str, list]] = [dict() for _ in classes]
+    for video, anns in ground_truth.items():
+        segs = check_segments([a[:2] for a in anns], video) if len(anns) else []
+        for (s, e), ann in zip(segs, anns):
+            if ann[2] in skip:
+                continue
+            if ann[2] not in index:
+                raise LocalizationInputError(
+                    f'video {video!r}: ground-truth label {ann[2]!r} is not in classes')
+            gt_by_class[index[ann[2]]].setdefault(video, []).append((s, e))
+    for c, name in enumerate(classes):
+        if not gt_by_class[c]:
+            raise LocalizationInputError(f'class {name!r} has no ground truth')
+    preds: List[list] = [[] for _ in classes]
+    for video, dets in predictions.items():
+        if not len(dets):
+            continue
+        segs = check_segments([d[:2] for d in dets], video, 'predicted',
+                              allow_zero_length=False)
+        for j, ((s, e), det) in enumerate(zip(segs, dets)):
+            label, score = det[2], det[3]
+            if label not in index:
+                raise LocalizationInputError(
+                    f'video {video!r}: prediction {j} label {label!r} is not a ground-truth '
+                    f'class')
+            if not np.isfinite(float(score)):
+                raise LocalizationInputError(
+                    f'video {video!r}: prediction {j} score {score!r} is not finite')
+            preds[index[label]].append((video, s, e, float(score)))
+    return classes, gt_by_class, preds
 
 
 def _match_class(gt_by_video: Dict[str, np.ndarray], pred_videos: np.ndarray,
-                 pred_segments: np.ndarray, thresholds: np.ndarray
+                 pred_segments: np.ndarray, thresholds: np.ndarray, iou_dtype: str
                  ) -> np.ndarray:
-    """tp ``(num_thr, num_pred)`` for predictions already sorted by decreasing score."""
+    """tp ``(num_thr, num_pred)`` for predictions already in rank order (ActivityNet rule)."""
     num_thr = len(thresholds)
     tp = np.zeros((num_thr, len(pred_videos)), dtype=bool)
     locked = {v: np.zeros((num_thr, len(g)), dtype=bool) for v, g in gt_by_video.items()}
@@ -161,13 +292,8 @@ def _match_class(gt_by_video: Dict[str, np.ndarray], pred_videos: np.ndarray,
         gts = gt_by_video.get(video)
         if gts is None:
             continue
-        # tIoU in float64, stored as float32 (official pairwise_temporal_iou)
-        tt1 = np.maximum(seg[0], gts[:, 0])
-        tt2 = np.minimum(seg[1], gts[:, 1])
-        inter = (tt2 - tt1).clip(0)
-        union = (gts[:, 1] - gts[:, 0]) + (seg[1] - seg[0]) - inter
-        t_iou = (inter / union).astype(np.float32)
-        order = t_iou.argsort()[::-1]
+        t_iou = _iou(seg[None], gts, iou_dtype)[:, 0]
+        order = t_iou.argsort()[::-1]  # the official order of the ground truths
         cand = (t_iou[order][None, :] >= thresholds[:, None]) & ~locked[video][:, order]
         has = cand.any(axis=1)
         if has.any():
@@ -178,71 +304,145 @@ def _match_class(gt_by_video: Dict[str, np.ndarray], pred_videos: np.ndarray,
     return tp
 
 
+def rank_order(scores: np.ndarray, tie_order: str = 'argsort') -> np.ndarray:
+    """Indices in decreasing score: ``'argsort'`` = ``scores.argsort()[::-1]`` (official
+    ActivityNet), ``'stable'`` = ties in input order (mmaction2 ``ActivityNetLocalization``)."""
+    _check_choice('tie_order', tie_order, TIE_ORDERS)
+    scores = np.asarray(scores, dtype=np.float64)
+    if tie_order == 'argsort':
+        return scores.argsort()[::-1]
+    return np.argsort(-scores, kind='stable')
+
+
 def detection_ap(ground_truth: Dict[str, list], predictions: Dict[str, list],
-                 temporal_iou_thresholds: np.ndarray = ANET_TIOU, mode: str = 'anet',
-                 classes: Optional[Sequence[str]] = None) -> Tuple[np.ndarray, list]:
-    """Detection AP per tIoU threshold and class.
+                 temporal_iou_thresholds: np.ndarray = ANET_TIOU,
+                 classes: Optional[Sequence[str]] = None, tie_order: str = 'argsort',
+                 iou_dtype: str = 'float64') -> Tuple[np.ndarray, list]:
+    """ActivityNet-style detection AP per tIoU threshold and class.
 
     Args:
-        ground_truth: video id -> list of ``(t_start, t_end, label)``.
+        ground_truth: video id -> list of ``(t_start, t_end, label)``; THUMOS14's
+            ``'Ambiguous'`` entries are skipped (not a class).
         predictions: video id -> list of ``(t_start, t_end, label, score)``. A label missing
-            from the classes raises ``ValueError`` (the official reader raises too).
-        temporal_iou_thresholds: tIoU thresholds.
-        mode: ``'anet'`` (interpolated AP) or ``'thumos'`` (non-interpolated AP).
+            from the classes raises (the official reader raises too).
+        temporal_iou_thresholds: tIoU thresholds (ActivityNet 0.5:0.05:0.95; THUMOS14 papers
+            0.3:0.1:0.7).
         classes: Class names; default: the ground truth's labels in order of appearance (the
-            official reader's order).
+            official reader's order). Every class must have ground truth.
+        tie_order: ``'argsort'`` (official) or ``'stable'`` (mmaction2).
+        iou_dtype: ``'float64'`` (official) or ``'float32'`` (mmaction2).
 
     Returns:
-        ``(ap, classes)``; ``ap`` has shape ``(num_thr, num_classes)``. A class with ground
-        truth and no prediction has AP 0; predictions on a video without ground truth of their
-        class are false positives; ties in score keep the input order (stable sort, as the
-        official ``list.sort``).
+        ``(ap, classes)``; ``ap`` has shape ``(num_thr, num_classes)``. A class without
+        predictions has AP 0; predictions on a video without ground truth of their class are
+        false positives.
     """
-    if mode not in ('anet', 'thumos'):
-        raise ValueError(f"mode must be 'anet' or 'thumos', got {mode!r}")
+    _check_choice('iou_dtype', iou_dtype, IOU_DTYPES)
+    _check_choice('tie_order', tie_order, TIE_ORDERS)
     thresholds = np.asarray(temporal_iou_thresholds, dtype=np.float64)
-    if classes is None:
-        classes = []
-        for anns in ground_truth.values():
-            for ann in anns:
-                if ann[2] not in classes:
-                    classes.append(ann[2])
-    index = {c: i for i, c in enumerate(classes)}
-    gt_by_class = [dict() for _ in classes]
-    num_gt = np.zeros(len(classes))
-    for video, anns in ground_truth.items():
-        for s, e, label in anns:
-            gt_by_class[index[label]].setdefault(video, []).append((float(s), float(e)))
-            num_gt[index[label]] += 1
-    preds = [[] for _ in classes]
-    for video, dets in predictions.items():
-        for s, e, label, score in dets:
-            if label not in index:
-                raise ValueError(f'prediction label {label!r} of video {video!r} is not a '
-                                 f'ground-truth class')
-            preds[index[label]].append((video, float(s), float(e), score))
+    classes, gt_by_class, preds = _collect(ground_truth, predictions, classes,
+                                           skip=(AMBIGUOUS, ))
     ap = np.zeros((len(thresholds), len(classes)))
     for c in range(len(classes)):
         if not preds[c]:
             continue
-        scores = np.array([p[3] for p in preds[c]], dtype=np.float64)
-        order = np.argsort(-scores, kind='stable')
+        order = rank_order(np.array([p[3] for p in preds[c]]), tie_order)
         videos = np.array([p[0] for p in preds[c]], dtype=object)[order]
         segments = np.array([p[1:3] for p in preds[c]], dtype=np.float64)[order]
         gts = {v: np.array(g, dtype=np.float64) for v, g in gt_by_class[c].items()}
-        tp = _match_class(gts, videos, segments, thresholds)
+        num_gt = float(sum(len(g) for g in gts.values()))
+        tp = _match_class(gts, videos, segments, thresholds, iou_dtype)
         tp_cum = np.cumsum(tp, axis=1).astype(np.float64)
         fp_cum = np.cumsum(~tp, axis=1).astype(np.float64)
-        recall = tp_cum / num_gt[c] if num_gt[c] else np.zeros_like(tp_cum)
+        recall = tp_cum / num_gt
         precision = tp_cum / (tp_cum + fp_cum)
         for t in range(len(thresholds)):
-            if mode == 'anet':
-                ap[t, c] = interpolated_ap(precision[t], recall[t])
-            elif num_gt[c]:
-                ap[t, c] = float(precision[t][tp[t]].sum() / num_gt[c])
+            ap[t, c] = interpolated_ap(precision[t], recall[t])
+    return ap, list(classes)
+
+
+def kit_overlap(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """THUMOS14 kit overlap ``(len(a), len(b))``: intersection / (max end - min start) where
+    the intersection is > 0, else 0 (``intervaloverlapvalseconds``, default normalisation)."""
+    a = np.asarray(a, dtype=np.float64).reshape(-1, 2)
+    b = np.asarray(b, dtype=np.float64).reshape(-1, 2)
+    inter = np.minimum(a[:, None, 1], b[None, :, 1]) - np.maximum(a[:, None, 0], b[None, :, 0])
+    hull = np.maximum(a[:, None, 1], b[None, :, 1]) - np.minimum(a[:, None, 0], b[None, :, 0])
+    out = np.zeros(inter.shape)
+    np.divide(inter, hull, out=out, where=inter > 0)
+    return out
+
+
+def thumos14_kit_ap(ground_truth: Dict[str, list], predictions: Dict[str, list],
+                    temporal_iou_thresholds: np.ndarray = THUMOS_MAP_TIOU,
+                    ambiguous: Optional[Dict[str, list]] = None,
+                    classes: Optional[Sequence[str]] = None) -> Tuple[np.ndarray, list]:
+    """AP of the official THUMOS14 kit (``TH14evalDet``), see the module docstring.
+
+    Args:
+        ground_truth: video id -> list of ``(t_start, t_end, label)``; entries labelled
+            ``'Ambiguous'`` are ambiguous segments, not ground truth.
+        predictions: video id -> list of ``(t_start, t_end, label, score)``.
+        temporal_iou_thresholds: Overlap thresholds (strict ``>``); 0.3:0.1:0.7 by default.
+        ambiguous: video id -> list of ``(t_start, t_end)`` ambiguous segments (the kit's
+            ``Ambiguous_<subset>.txt``; see :func:`.proposal_io.load_thumos14_annotations`).
+        classes: Class names; default: the ground truth's labels in order of appearance.
+
+    Returns:
+        ``(ap, classes)`` with ``ap`` of shape ``(num_thr, num_classes)``.
+    """
+    thresholds = np.asarray(temporal_iou_thresholds, dtype=np.float64)
+    amb: Dict[str, list] = {}
+    for video, segs in (ambiguous or {}).items():
+        amb.setdefault(video, []).extend(map(tuple, check_segments(segs, video, 'ambiguous')))
+    for video, anns in ground_truth.items():
+        for ann in anns:
+            if ann[2] == AMBIGUOUS:
+                amb.setdefault(video, []).append(
+                    tuple(check_segments([ann[:2]], video, 'ambiguous')[0]))
+    classes, gt_by_class, preds = _collect(ground_truth, predictions, classes,
+                                           skip=(AMBIGUOUS, ))
+    ap = np.zeros((len(thresholds), len(classes)))
+    for c in range(len(classes)):
+        if not preds[c]:
+            continue  # the kit: "Class ... no instance, skip", AP 0
+        num_gt = sum(len(g) for g in gt_by_class[c].values())
+        by_video: Dict[str, list] = {}
+        for video, s, e, score in preds[c]:
+            by_video.setdefault(video, []).append((s, e, score))
+        for t, thr in enumerate(thresholds):
+            confs, flags = [], []
+            for video in sorted(by_video):  # the kit's unique(): sorted names
+                det = np.array(by_video[video], dtype=np.float64)
+                det = det[np.argsort(-det[:, 2], kind='stable')]
+                matched = np.zeros(len(det), dtype=bool)
+                gts = gt_by_class[c].get(video, [])
+                if gts:
+                    ov = kit_overlap(np.array(gts), det[:, :2])
+                    for k in range(len(gts)):  # ground truths in turn
+                        free = np.flatnonzero(~matched)
+                        if len(free) == 0:
+                            break
+                        best = free[np.argmax(ov[k, free])]
+                        if ov[k, best] > thr:
+                            matched[best] = True
+                ambiguous_det = np.zeros(len(det), dtype=bool)
+                if video in amb:
+                    ambiguous_det = (kit_overlap(np.array(amb[video]), det[:, :2]) > 0).any(0)
+                keep = matched | ~ambiguous_det
+                confs.append(det[keep, 2])
+                flags.append(matched[keep])
+            conf, flag = np.concatenate(confs), np.concatenate(flags)
+            order = np.argsort(-conf, kind='stable')
+            flag = flag[order]
+            tp = np.cumsum(flag).astype(np.float64)
+            fp = np.cumsum(~flag).astype(np.float64)
+            precision = tp / np.maximum(tp + fp, 1)
+            ap[t, c] = float(precision[flag].sum() / num_gt)
     return ap, list(classes)
 
 
 __all__ = ['average_recall_at_avg_proposals', 'average_recall_at_n', 'detection_ap',
-           'interpolated_ap', 'segment_iou_f32', 'ANET_TIOU', 'THUMOS_AR_TIOU',
-           'THUMOS_MAP_TIOU']
+           'thumos14_kit_ap', 'interpolated_ap', 'segment_iou', 'kit_overlap',
+           'check_segments', 'rank_order', 'ANET_TIOU', 'THUMOS_AR_TIOU', 'THUMOS_MAP_TIOU',
+           'IOU_DTYPES', 'TIE_ORDERS']

@@ -1,4 +1,5 @@
-"""Official ActivityNet result files and mmaction2 ground-truth files, read and written.
+"""Official ActivityNet result files, mmaction2 ground-truth files and THUMOS14 annotation
+files, read (with checks) and written.
 
 Results (proposals or detections)::
 
@@ -10,13 +11,27 @@ Results (proposals or detections)::
 keyed ``v_<id>`` whose values hold ``annotations: [{"segment": [s, e], "label": "..."}]``.
 Video names keep mmaction2's convention: the ``v_`` prefix is stripped for results (as
 mmaction2's ``ANetMetric`` and the official evaluation do); names without it are kept.
+
+THUMOS14 annotation folders (``TH14_Temporal_annotations_<subset>/annotation``) hold one
+``<Class>_<subset>.txt`` per class and ``Ambiguous_<subset>.txt``, each line
+``<video> <t_start> <t_end>`` in seconds.
+
+Every reader raises :class:`~.errors.LocalizationInputError` with one line naming the file,
+the video and the entry at fault.
 """
+import glob
 import json
+import numbers
+import os.path as osp
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
+from .errors import LocalizationInputError
+from .functional import AMBIGUOUS
+
 VERSION = 'VERSION 1.3'
+RESULT_KEYS = ('version', 'results', 'external_data')
 
 
 def strip_v(video_name: str) -> str:
@@ -43,32 +58,174 @@ def dump_results(results: Iterable[dict], path: str) -> dict:
     return data
 
 
-def load_results(path_or_dict) -> Dict[str, List[dict]]:
-    """Read an official result file (path or loaded dict); checks the three keys."""
-    data = path_or_dict
+def _read_json(path_or_dict, what: str):
     if isinstance(path_or_dict, str):
-        with open(path_or_dict) as f:
-            data = json.load(f)
-    missing = {'version', 'results', 'external_data'} - set(data)
-    if 'results' in missing:
-        raise ValueError(f'not an ActivityNet result file: no "results" key (keys: {sorted(data)})')
-    return data['results']
+        try:
+            with open(path_or_dict) as f:
+                return json.load(f), path_or_dict
+        except OSError as exc:
+            raise LocalizationInputError(f'{path_or_dict}: cannot read {what}: '
+                                         f'{exc.strerror}') from None
+        except json.JSONDecodeError as exc:
+            raise LocalizationInputError(f'{path_or_dict}: {what} is not valid json: '
+                                         f'{exc.msg} (line {exc.lineno})') from None
+    return path_or_dict, '<dict>'
+
+
+def _is_number(x) -> bool:
+    return isinstance(x, numbers.Real) and not isinstance(x, bool) and np.isfinite(x)
+
+
+def _check_entry(entry, where: str, require_label: bool) -> None:
+    if not isinstance(entry, dict):
+        raise LocalizationInputError(f'{where}: expected a dict with "segment" and "score", '
+                                     f'got {type(entry).__name__}')
+    seg = entry.get('segment')
+    if not isinstance(seg, (list, tuple)) or len(seg) != 2 or not all(map(_is_number, seg)):
+        raise LocalizationInputError(f'{where}: "segment" must be [t_start, t_end] (two finite '
+                                     f'numbers), got {seg!r}')
+    if seg[1] <= seg[0]:
+        raise LocalizationInputError(f'{where}: segment {list(seg)} must have t_end > t_start')
+    if not _is_number(entry.get('score')):
+        raise LocalizationInputError(f'{where}: "score" must be a finite number, got '
+                                     f'{entry.get("score")!r}')
+    if require_label and not isinstance(entry.get('label'), str):
+        raise LocalizationInputError(f'{where}: detection needs a "label" string, got '
+                                     f'{entry.get("label")!r}')
+
+
+def load_results(path_or_dict, require_label: bool = False,
+                 check_fields: bool = True) -> Dict[str, List[dict]]:
+    """Read and check an official result file (path or loaded dict).
+
+    Checks: the top level is a dict with ``version``, ``results`` and ``external_data`` (as the
+    official reader; ``check_fields=False`` needs ``results`` only, e.g. for mmaction2's test
+    file ``tests/data/eval_localization/result.json``);
+    ``results`` maps video ids to lists; every entry has ``segment`` = two finite numbers with
+    ``t_end > t_start`` and a finite ``score`` (and a ``label`` string if
+    ``require_label``).
+
+    Returns:
+        ``results`` (video id -> entries).
+    """
+    data, name = _read_json(path_or_dict, 'result file')
+    if not isinstance(data, dict):
+        raise LocalizationInputError(f'{name}: expected an ActivityNet result dict with keys '
+                                     f'{list(RESULT_KEYS)}, got {type(data).__name__}')
+    missing = [k for k in (RESULT_KEYS if check_fields else ('results', )) if k not in data]
+    if missing:
+        raise LocalizationInputError(f'{name}: missing key(s) {missing} of an ActivityNet '
+                                     f'result file (keys: {sorted(data)})')
+    results = data['results']
+    if not isinstance(results, dict):
+        raise LocalizationInputError(f'{name}: "results" must be a dict {{video id: [entries]}}'
+                                     f', got {type(results).__name__}')
+    for vid, entries in results.items():
+        if not isinstance(entries, list):
+            raise LocalizationInputError(f'{name}: video {vid!r}: expected a list of entries, '
+                                         f'got {type(entries).__name__}')
+        for i, entry in enumerate(entries):
+            _check_entry(entry, f'{name}: video {vid!r}, entry {i}', require_label)
+    return results
 
 
 def load_ground_truth(path_or_dict, subset: Optional[str] = None
                       ) -> Dict[str, List[Tuple[float, float, str]]]:
-    """mmaction2 annotation json -> ``{official id: [(t_start, t_end, label)]}``."""
-    data = path_or_dict
-    if isinstance(path_or_dict, str):
-        with open(path_or_dict) as f:
-            data = json.load(f)
+    """mmaction2 annotation json -> ``{official id: [(t_start, t_end, label)]}``.
+
+    Reversed segments, a missing ``segment`` / ``label`` or a non-list ``annotations`` raise a
+    one-line error naming the file, video and entry.
+    """
+    data, name = _read_json(path_or_dict, 'annotation file')
+    if not isinstance(data, dict):
+        raise LocalizationInputError(f'{name}: expected a dict {{video name: info}}, got '
+                                     f'{type(data).__name__}')
     gt = {}
-    for name, info in data.items():
+    for video, info in data.items():
         if subset is not None and info.get('subset', subset) != subset:
             continue
-        gt[strip_v(name)] = [(float(a['segment'][0]), float(a['segment'][1]), a['label'])
-                             for a in info['annotations']]
+        anns = info.get('annotations') if isinstance(info, dict) else None
+        if not isinstance(anns, list):
+            raise LocalizationInputError(f'{name}: video {video!r} has no "annotations" list')
+        rows = []
+        for i, ann in enumerate(anns):
+            seg = ann.get('segment') if isinstance(ann, dict) else None
+            where = f'{name}: video {video!r}, annotation {i}'
+            if not isinstance(seg, (list, tuple)) or len(seg) != 2 or \
+                    not all(map(_is_number, seg)):
+                raise LocalizationInputError(f'{where}: "segment" must be [t_start, t_end], '
+                                             f'got {seg!r}')
+            if seg[1] < seg[0]:
+                raise LocalizationInputError(f'{where}: segment {list(seg)} ends before it '
+                                             f'starts')
+            if 'label' not in ann:
+                raise LocalizationInputError(f'{where}: no "label"')
+            rows.append((float(seg[0]), float(seg[1]), ann['label']))
+        gt[strip_v(video)] = rows
     return gt
+
+
+def _read_thumos_txt(path: str) -> List[Tuple[str, float, float]]:
+    rows = []
+    with open(path) as f:
+        for lineno, line in enumerate(f, 1):
+            parts = line.split()
+            if not parts:
+                continue
+            try:
+                if len(parts) != 3:
+                    raise ValueError
+                video, s, e = parts[0], float(parts[1]), float(parts[2])
+            except ValueError:
+                raise LocalizationInputError(f'{path}:{lineno}: expected "<video> <t_start> '
+                                             f'<t_end>", got {line.strip()!r}') from None
+            if not (np.isfinite(s) and np.isfinite(e)) or e < s:
+                raise LocalizationInputError(f'{path}:{lineno}: video {video!r}: segment '
+                                             f'[{s}, {e}] ends before it starts')
+            rows.append((video, s, e))
+    return rows
+
+
+def load_thumos14_ambiguous(path: str) -> Dict[str, List[Tuple[float, float]]]:
+    """``Ambiguous_<subset>.txt`` (``<video> <t_start> <t_end>`` per line) -> segments per video."""
+    out: Dict[str, List[Tuple[float, float]]] = {}
+    for video, s, e in _read_thumos_txt(path):
+        out.setdefault(video, []).append((s, e))
+    return out
+
+
+def load_thumos14_annotations(folder: str, subset: str = 'test',
+                              classes: Optional[Iterable[str]] = None
+                              ) -> Tuple[Dict[str, list], Dict[str, list]]:
+    """A THUMOS14 annotation folder -> ``(ground_truth, ambiguous)``.
+
+    Args:
+        folder: Folder of ``<Class>_<subset>.txt`` files (and ``Ambiguous_<subset>.txt``).
+        subset: ``'test'`` or ``'val'`` (the file suffix).
+        classes: Class names to read (the kit's ``detclasslist.txt``); default: every
+            ``*_<subset>.txt`` file except ``Ambiguous``, sorted.
+
+    Returns:
+        ``ground_truth`` (video -> ``[(t_start, t_end, class)]``, in class-file order) and
+        ``ambiguous`` (video -> ``[(t_start, t_end)]``, empty without an Ambiguous file).
+    """
+    suffix = f'_{subset}.txt'
+    if classes is None:
+        names = sorted(osp.basename(p)[:-len(suffix)]
+                       for p in glob.glob(osp.join(folder, f'*{suffix}')))
+        classes = [c for c in names if c != AMBIGUOUS]
+        if not classes:
+            raise LocalizationInputError(f'{folder}: no <Class>{suffix} annotation file')
+    gt: Dict[str, list] = {}
+    for cls in classes:
+        path = osp.join(folder, cls + suffix)
+        if not osp.isfile(path):
+            raise LocalizationInputError(f'{path}: annotation file of class {cls!r} not found')
+        for video, s, e in _read_thumos_txt(path):
+            gt.setdefault(video, []).append((s, e, cls))
+    amb_path = osp.join(folder, AMBIGUOUS + suffix)
+    ambiguous = load_thumos14_ambiguous(amb_path) if osp.isfile(amb_path) else {}
+    return gt, ambiguous
 
 
 def proposals_as_arrays(results: Dict[str, List[dict]]) -> Tuple[Dict[str, np.ndarray], int]:
@@ -95,4 +252,5 @@ def detections_as_tuples(results: Dict[str, List[dict]]) -> Dict[str, list]:
 
 
 __all__ = ['VERSION', 'strip_v', 'results_to_json', 'dump_results', 'load_results',
-           'load_ground_truth', 'proposals_as_arrays', 'gt_as_arrays', 'detections_as_tuples']
+           'load_ground_truth', 'load_thumos14_annotations', 'load_thumos14_ambiguous',
+           'proposals_as_arrays', 'gt_as_arrays', 'detections_as_tuples']
