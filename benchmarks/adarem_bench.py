@@ -1,36 +1,49 @@
-"""AdaRem against SGD and Adam: optimizer step time on ResNet-50, and training on `digits`.
+"""AdaRem against SGD and Adam: step time, `lam ** t` at the configs' scale, digits training.
 
-Everything is measured in this run, side by side:
+Everything is measured in this run, and every number the README quotes is a field of the JSON
+this script writes (``projects/adarem/benchmark/adarem_bench.json``; plot ``adarem_curves.png``):
 
-1. **Step time.** One optimizer step over the parameter set of torchvision's ResNet-50 (25.6M
-   parameters, 161 tensors, real shapes) with fixed random gradients, for SGD-momentum
-   (foreach), Adam (foreach), Adam (fused), AdaRem (default compiled path) and AdaRem
-   (reference loop). The optimizers are interleaved round by round after a warm-up (which
-   includes AdaRem's one-time compile, reported separately); medians and ratios are printed.
-2. **Training on digits.** The tiny ResNet-18 of configs/baselines/ on the embedded `digits`
-   data, same model, data order, augmentation, schedule (1 warm-up epoch + cosine), batch and
-   seeds for every optimizer (SGD without and with momentum, Adam, AdamW, AdaRem).
-   Reported: final val top-1 (mean ± std over seeds), epochs to
-   reach 95 %, and the oscillation measure of the spec: the share of coordinates whose update
-   changes sign between consecutive steps (mean over all steps).
-
-Writes ``<out>/adarem_bench.json`` and ``<out>/adarem_curves.png``.
+1. ``step_time``: one optimizer step on the parameters of the ResNet-50 of
+   ``configs/adarem/resnet50_8xb32-adarem_in1k.py`` (fixed random gradients), with two
+   groupings: the one mmengine builds from that config's ``paramwise_cfg`` (one group per
+   parameter) and a single group. SGD-momentum (foreach), Adam (foreach), Adam (fused), AdaRem
+   (default compiled path) and AdaRem (reference loop), each built through mmengine's
+   ``build_optim_wrapper`` with the same ``paramwise_cfg``. All ten are interleaved round by
+   round after a warm-up (AdaRem's one-time compile is reported separately); medians and
+   ratios to Adam (fused) of the same grouping.
+2. ``lam_decay``: what ``lam ** t`` means in every AdaRem config: iterations per epoch (batch
+   x GPUs of the config name, the data set size), ``lam ** t`` after the first epoch and at the
+   end of training, per iteration and per epoch.
+3. ``lr_search``: the tiny ResNet-18 of configs/baselines/ on the embedded `digits` data, same
+   model, data order, augmentation, schedule (1 warm-up epoch + cosine) and batch for every
+   optimizer (SGD, SGD-momentum, Adam, AdamW, AdaRem). Every optimizer gets the same budget: a
+   5-point grid (factor 2) around a start value, on tuning seed ``TUNE_SEED`` (not a reported
+   seed); a grid whose best value (final val top-1, then lower val loss) is at an edge is
+   widened on that side, and then every grid is padded to the size of the largest, until all
+   best values are strictly inside equally large grids.
+4. ``training``: each optimizer at its selected lr on the reported seeds: final val top-1,
+   epochs to 95 %, final train loss and the oscillation measure (the share of coordinates whose
+   update changes sign between consecutive steps).
+5. ``equal_lr``: the spec's oscillation check, AdaRem against plain SGD at the same lr: on
+   digits at both optimizers' selected lrs (reported seeds), and on an ill-conditioned 2-D
+   quadratic.
 
 Usage::
 
-    python benchmarks/adarem_bench.py            # full run (~8 minutes on 2 cores)
-    python benchmarks/adarem_bench.py --quick    # 1 seed, 3 epochs, fewer timing rounds
-    python benchmarks/adarem_bench.py --sweep    # the one-time learning-rate sweep (seed 0)
+    python benchmarks/adarem_bench.py            # full run (about 15 minutes on 2 cores)
+    python benchmarks/adarem_bench.py --quick    # 1 seed, 2 epochs, 3-point grids
 """
 import argparse
 import glob
 import json
+import math
 import os
 import os.path as osp
+import re
 import statistics
 import sys
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Tuple
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, REPO_ROOT)
@@ -43,21 +56,17 @@ import projects  # noqa: E402,F401
 from projects.adarem import AdaRem  # noqa: E402
 
 TINY_CFG = osp.join(REPO_ROOT, 'configs/baselines/resnet18-tiny_1xb64-10e_digits.py')
-
-#: Learning rates tuned once with ``--sweep`` (seed 0, 10 epochs): the best final val top-1,
-#: the smallest lr on a tie. The sweep is in projects/adarem/benchmark/adarem_sweep.json.
-LRS = {'SGD': 3.2, 'SGD-momentum': 0.2, 'Adam': 3e-3, 'AdamW': 3e-3, 'AdaRem': 0.8}
-SWEEP = {'SGD': [0.4, 0.8, 1.6, 3.2, 6.4], 'SGD-momentum': [0.05, 0.1, 0.2],
-         'Adam': [1e-3, 3e-3], 'AdamW': [1e-3, 3e-3],
-         'AdaRem': [0.1, 0.2, 0.4, 0.8, 1.6, 3.2, 6.4]}
+R50_CFG = osp.join(REPO_ROOT, 'configs/adarem/resnet50_8xb32-adarem_in1k.py')
+OPTIMIZERS = ('SGD', 'SGD-momentum', 'Adam', 'AdamW', 'AdaRem')
+#: Centre of each optimizer's starting grid (then factor 2 either side).
+START = {'SGD': 1.6, 'SGD-momentum': 0.2, 'Adam': 2e-3, 'AdamW': 2e-3, 'AdaRem': 0.8}
+TUNE_SEED = 100
+#: Training images per data set (ImageNet-1k train; CIFAR-10 train; digits: counted).
+DATASET_SIZES = {'in1k': 1281167, 'cifar10': 50000}
 
 
 def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
-    """The compared optimizers; weight decay as in the tiny configs (5e-4, AdamW 0.05).
-
-    Plain SGD (no momentum) is AdaRem with the multiplier fixed to 1 (``lam=0``): the
-    comparison the paper's oscillation claim is about.
-    """
+    """The compared optimizers; weight decay as in the tiny configs (5e-4, AdamW 0.05)."""
     if name == 'SGD':
         return torch.optim.SGD(params, lr=lr, momentum=0.0, weight_decay=5e-4)
     if name == 'SGD-momentum':
@@ -73,50 +82,116 @@ def make_optimizer(name: str, params, lr: float) -> torch.optim.Optimizer:
 
 # --------------------------------------------------------------------------- step time
 def step_time(rounds: int) -> Dict[str, object]:
-    import torchvision
-    shapes = [p.shape for p in torchvision.models.resnet50().parameters()]
-    gen = torch.Generator().manual_seed(0)
-    grads = [torch.randn(s, generator=gen) * 1e-3 for s in shapes]
-
-    def fresh_params():
-        ps = [torch.nn.Parameter(torch.randn(s, generator=gen)) for s in shapes]
-        for p, g in zip(ps, grads):
-            p.grad = g.clone()
-        return ps
-
-    makers: Dict[str, Callable] = {
-        'SGD-momentum (foreach)': lambda ps: torch.optim.SGD(
-            ps, lr=0.1, momentum=0.9, foreach=True),
-        'Adam (foreach)': lambda ps: torch.optim.Adam(ps, lr=1e-3, foreach=True),
-        'Adam (fused)': lambda ps: torch.optim.Adam(ps, lr=1e-3, fused=True),
-        'AdaRem (default, compiled)': lambda ps: AdaRem(ps, lr=0.1),
-        'AdaRem (reference loop)': lambda ps: AdaRem(ps, lr=0.1, impl='reference'),
+    from mmengine.config import Config
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import MODELS, DefaultScope, init_default_scope
+    cfg = Config.fromfile(R50_CFG)
+    init_default_scope('mmpretrain')
+    paramwise_cfg = cfg.optim_wrapper.paramwise_cfg.to_dict()
+    optimizers = {
+        'SGD-momentum (foreach)': dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4,
+                                       foreach=True),
+        'Adam (foreach)': dict(type='Adam', lr=1e-3, weight_decay=1e-4, foreach=True),
+        'Adam (fused)': dict(type='Adam', lr=1e-3, weight_decay=1e-4, fused=True),
+        'AdaRem (default)': dict(type='AdaRem', lr=0.1, weight_decay=1e-4),
+        'AdaRem (reference loop)': dict(type='AdaRem', lr=0.1, weight_decay=1e-4,
+                                        impl='reference'),
     }
-    opts = {name: make(fresh_params()) for name, make in makers.items()}
-    warmup = {}
-    for name, opt in opts.items():
+    gen = torch.Generator().manual_seed(0)
+    opts, groups = {}, {}
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        for grouping, pw in (('config paramwise_cfg', paramwise_cfg), ('one group', None)):
+            for name, opt_cfg in optimizers.items():
+                torch.manual_seed(0)
+                model = MODELS.build(cfg.model)
+                for p in model.parameters():
+                    p.grad = torch.randn(p.shape, generator=gen) * 1e-3
+                wrapper_cfg = dict(optimizer=opt_cfg)
+                if pw is not None:
+                    wrapper_cfg['paramwise_cfg'] = pw
+                opt = build_optim_wrapper(model, wrapper_cfg).optimizer
+                opts[(grouping, name)] = opt
+                groups[grouping] = len(opt.param_groups)
+    first = {}
+    for key, opt in opts.items():
         start = time.perf_counter()
         opt.step()
-        warmup[name] = time.perf_counter() - start
+        first[key] = time.perf_counter() - start
         for _ in range(2):
             opt.step()
-    times: Dict[str, List[float]] = {name: [] for name in opts}
+    times: Dict[tuple, List[float]] = {key: [] for key in opts}
     for _ in range(rounds):
-        for name, opt in opts.items():
+        for key, opt in opts.items():
             start = time.perf_counter()
             opt.step()
-            times[name].append(time.perf_counter() - start)
-    med = {name: statistics.median(t) * 1e3 for name, t in times.items()}
-    return dict(num_params=sum(int(np.prod(s)) for s in shapes), num_tensors=len(shapes),
-                rounds=rounds, median_ms=med, first_step_s=warmup,
-                ratio_to_adam_fused={n: med[n] / med['Adam (fused)'] for n in med},
-                ratio_to_adam_foreach={n: med[n] / med['Adam (foreach)'] for n in med})
+            times[key].append(time.perf_counter() - start)
+    params = list(next(iter(opts.values())).param_groups)
+    num_tensors = sum(len(g['params']) for g in params)
+    num_params = sum(p.numel() for g in params for p in g['params'])
+    out = dict(num_params=num_params, num_tensors=num_tensors, rounds=rounds,
+               threads=torch.get_num_threads(), groupings={})
+    for grouping in groups:
+        med = {n: statistics.median(times[(grouping, n)]) * 1e3 for n in optimizers}
+        out['groupings'][grouping] = dict(
+            param_groups=groups[grouping], median_ms=med,
+            first_step_s={n: first[(grouping, n)] for n in optimizers},
+            ratio_to_adam_fused={n: med[n] / med['Adam (fused)'] for n in med},
+            ratio_to_adam_foreach={n: med[n] / med['Adam (foreach)'] for n in med})
+    return out
+
+
+# --------------------------------------------------------------------------- lam ** t
+def lam_decay() -> List[dict]:
+    """``lam ** t`` in every AdaRem config, from the configs themselves."""
+    from mmengine.config import Config
+    rows = []
+    for path in sorted(glob.glob(osp.join(REPO_ROOT, 'configs/adarem/*adarem*.py'))):
+        cfg = Config.fromfile(path, import_custom_modules=False)
+        opt = cfg.optim_wrapper.optimizer
+        name = osp.basename(path)
+        gpus = int(re.search(r'_(\d+)xb(\d+)', name).group(1))
+        batch = cfg.train_dataloader.batch_size
+        data = name.rsplit('_', 1)[1][:-3]
+        if data == 'digits':
+            size = len(glob.glob(osp.join(_digits_root(), 'train', '*', '*.png')))
+        else:
+            size = DATASET_SIZES[data]
+        per_gpu = math.ceil(size / gpus)  # DefaultSampler pads every rank to the same size
+        iters_per_epoch = math.ceil(per_gpu / batch)
+        if cfg.train_dataloader.get('drop_last', False):
+            iters_per_epoch = per_gpu // batch
+        epochs = cfg.train_cfg.max_epochs
+        lam = opt.get('lam', 0.999)
+        unit = opt.get('decay_unit', 'iter')
+        if unit == 'epoch':
+            assert opt.iters_per_epoch == iters_per_epoch, (name, opt.iters_per_epoch)
+
+        def lam_t(iters: int) -> float:
+            t = iters if unit == 'iter' else iters // iters_per_epoch
+            return math.pow(lam, t)
+
+        per_iter_1pct = math.ceil(math.log(0.01) / math.log(lam))
+        rows.append(dict(
+            config=name, lam=lam, decay_unit=unit, gpus=gpus, batch_per_gpu=batch,
+            train_images=size, iters_per_epoch=iters_per_epoch, max_epochs=epochs,
+            total_iters=iters_per_epoch * epochs,
+            lam_t_after_epoch_1=lam_t(iters_per_epoch),
+            lam_t_after_epoch_10=lam_t(10 * iters_per_epoch),
+            lam_t_at_end=lam_t(iters_per_epoch * epochs),
+            steps_to_1pct=per_iter_1pct if unit == 'iter' else per_iter_1pct * iters_per_epoch,
+            epochs_to_1pct=(per_iter_1pct / iters_per_epoch if unit == 'iter'
+                            else per_iter_1pct)))
+    return rows
 
 
 # --------------------------------------------------------------------------- training
-def load_digits() -> Dict[str, torch.Tensor]:
+def _digits_root() -> str:
     from tools.data import ensure
-    root = ensure('digits')
+    return ensure('digits')
+
+
+def load_digits() -> Dict[str, torch.Tensor]:
+    root = _digits_root()
     out = {}
     for split in ('train', 'val'):
         paths = sorted(glob.glob(osp.join(root, split, '*', '*.png')))
@@ -148,6 +223,7 @@ def random_crop(x: torch.Tensor, gen: torch.Generator, pad: int = 2) -> torch.Te
 
 def train_run(data, name: str, lr: float, seed: int, epochs: int,
               batch: int = 64) -> Dict[str, object]:
+    """One training run; the seed fixes the initialisation, data order and augmentation."""
     model = build_model(seed)
     opt = make_optimizer(name, model.parameters(), lr)
     params = [p for p in model.parameters()]
@@ -163,7 +239,7 @@ def train_run(data, name: str, lr: float, seed: int, epochs: int,
         return lr * 0.5 * (1 + np.cos(np.pi * t))
 
     prev_update = None
-    flips, losses, val_acc, epoch_loss = [], [], [], []
+    flips, val_acc, val_loss, epoch_loss = [], [], [], []
     it = 0
     start = time.time()
     for _ in range(epochs):
@@ -190,32 +266,146 @@ def train_run(data, name: str, lr: float, seed: int, epochs: int,
             running.append(loss.item())
             it += 1
         epoch_loss.append(float(np.mean(running)))
-        losses += running
         model.eval()
         with torch.no_grad():
-            pred = model.head(model.extract_feat(data['val_x'])).argmax(1)
-        val_acc.append(100.0 * (pred == data['val_y']).float().mean().item())
+            logits = model.head(model.extract_feat(data['val_x']))
+        val_acc.append(100.0 * (logits.argmax(1) == data['val_y']).float().mean().item())
+        val_loss.append(torch.nn.functional.cross_entropy(logits, data['val_y']).item())
     reach = next((e + 1 for e, a in enumerate(val_acc) if a >= 95.0), None)
-    return dict(optimizer=name, lr=lr, seed=seed, val_acc=val_acc, epoch_loss=epoch_loss,
-                final_acc=val_acc[-1], epochs_to_95=reach, oscillation=float(np.mean(flips)),
-                seconds=time.time() - start)
+    finite = bool(np.isfinite(epoch_loss[-1]))
+    return dict(optimizer=name, lr=lr, seed=seed, val_acc=val_acc, val_loss=val_loss,
+                epoch_loss=epoch_loss, final_acc=val_acc[-1],
+                final_val_loss=val_loss[-1] if finite else float('inf'),
+                final_train_loss=epoch_loss[-1], epochs_to_95=reach,
+                oscillation=float(np.mean(flips)), seconds=time.time() - start)
+
+
+def _score(run: dict) -> Tuple[float, float]:
+    """Higher is better: final val top-1, then lower final val loss."""
+    acc = run['final_acc'] if np.isfinite(run['final_val_loss']) else -1.0
+    return acc, -run['final_val_loss']
+
+
+def lr_search(data, epochs: int, points: int, log: Callable) -> Dict[str, object]:
+    """Equal-budget grids (factor 2) with every best value strictly inside its grid."""
+    runs: Dict[str, Dict[float, dict]] = {name: {} for name in OPTIMIZERS}
+
+    def evaluate(name: str, lr: float) -> None:
+        lr = float(f'{lr:.6g}')
+        if lr not in runs[name]:
+            runs[name][lr] = train_run(data, name, lr, TUNE_SEED, epochs)
+            r = runs[name][lr]
+            log(f"search {name:13s} lr {lr:<8g} top-1 {r['final_acc']:6.2f} "
+                f"val loss {r['final_val_loss']:.4f} ({r['seconds']:.0f} s)")
+
+    def best(name: str) -> float:
+        return max(runs[name], key=lambda lr: _score(runs[name][lr]))
+
+    half = points // 2
+    for name in OPTIMIZERS:
+        for k in range(-half, points - half):
+            evaluate(name, START[name] * 2.0**k)
+    pad_side = {name: 1 for name in OPTIMIZERS}
+    while True:
+        changed = False
+        for name in OPTIMIZERS:  # widen on the side of an edge best
+            lrs = sorted(runs[name])
+            b = best(name)
+            if b == lrs[0]:
+                evaluate(name, lrs[0] / 2)
+                changed = True
+            elif b == lrs[-1]:
+                evaluate(name, lrs[-1] * 2)
+                changed = True
+        size = max(len(r) for r in runs.values())
+        for name in OPTIMIZERS:  # equal budget: pad smaller grids, alternating sides
+            while len(runs[name]) < size:
+                lrs = sorted(runs[name])
+                evaluate(name, lrs[-1] * 2 if pad_side[name] > 0 else lrs[0] / 2)
+                pad_side[name] *= -1
+                changed = True
+        if not changed:
+            break
+    out = {}
+    for name in OPTIMIZERS:
+        lrs = sorted(runs[name])
+        out[name] = dict(grid=lrs, selected_lr=best(name), evaluations=len(lrs),
+                         final_acc=[runs[name][lr]['final_acc'] for lr in lrs],
+                         final_val_loss=[runs[name][lr]['final_val_loss'] for lr in lrs])
+        assert lrs[0] < out[name]['selected_lr'] < lrs[-1]
+    return dict(seed=TUNE_SEED, epochs=epochs, start=START, points=points, optimizers=out)
 
 
 def summarize(runs: List[dict]) -> List[dict]:
     rows = []
-    for name in LRS:
+    for name in OPTIMIZERS:
         rs = [r for r in runs if r['optimizer'] == name]
-        if not rs:
-            continue
         accs = [r['final_acc'] for r in rs]
-        reach = [r['epochs_to_95'] for r in rs]
         osc = [r['oscillation'] for r in rs]
         rows.append(dict(
-            optimizer=name, lr=rs[0]['lr'], seeds=len(rs), acc_mean=float(np.mean(accs)),
-            acc_std=float(np.std(accs)), epochs_to_95=reach,
+            optimizer=name, lr=rs[0]['lr'], seeds=[r['seed'] for r in rs],
+            acc_mean=float(np.mean(accs)), acc_std=float(np.std(accs)),
+            epochs_to_95=[r['epochs_to_95'] for r in rs],
+            train_loss_mean=float(np.mean([r['final_train_loss'] for r in rs])),
             oscillation_mean=float(np.mean(osc)), oscillation_std=float(np.std(osc)),
             seconds_per_run=float(np.mean([r['seconds'] for r in rs]))))
     return rows
+
+
+# --------------------------------------------------------------------------- equal lr
+def quadratic(lrs=(0.01, 0.02, 0.035), steps: int = 200) -> List[dict]:
+    """f(x) = (x1^2 + 50 x2^2) / 2 from (1, 1): plain SGD and AdaRem at the same lr."""
+    curvature = torch.tensor([1.0, 50.0], dtype=torch.float64)
+    rows = []
+    for lr in lrs:
+        for name in ('SGD', 'AdaRem'):
+            x = torch.nn.Parameter(torch.ones(2, dtype=torch.float64))
+            opt = (torch.optim.SGD([x], lr=lr) if name == 'SGD' else
+                   AdaRem([x], lr=lr, impl='reference'))
+            updates = []
+            for _ in range(steps):
+                before = x.detach().clone()
+                x.grad = curvature * x.detach()
+                opt.step()
+                updates.append(x.detach() - before)
+            u = torch.stack(updates)
+            flips = ((u[1:].sign() * u[:-1].sign()) < 0).double().sum(0)
+            rows.append(dict(optimizer=name, lr=lr, steps=steps,
+                             sign_flips_per_coordinate=flips.tolist(),
+                             final_loss=float(0.5 * (curvature * x.detach()**2).sum())))
+    return rows
+
+
+def equal_lr(data, selected: Dict[str, float], seeds: List[int], epochs: int,
+             done: List[dict], log: Callable) -> Dict[str, object]:
+    """AdaRem and plain SGD at each of their two selected lrs (reported seeds)."""
+    runs = []
+    for lr in sorted({selected['SGD'], selected['AdaRem']}):
+        for name in ('SGD', 'AdaRem'):
+            for seed in seeds:
+                r = next((d for d in done if (d['optimizer'], d['lr'], d['seed']) ==
+                          (name, lr, seed)), None)
+                if r is None:
+                    r = train_run(data, name, lr, seed, epochs)
+                    log(f"equal lr {name:7s} lr {lr:<6g} seed {seed}: top-1 "
+                        f"{r['final_acc']:.2f}, oscillation {r['oscillation']:.3f}")
+                runs.append(r)
+    rows = []
+    for lr in sorted({r['lr'] for r in runs}):
+        for name in ('SGD', 'AdaRem'):
+            rs = [r for r in runs if (r['optimizer'], r['lr']) == (name, lr)]
+            rows.append(dict(
+                optimizer=name, lr=lr, seeds=[r['seed'] for r in rs],
+                oscillation_mean=float(np.mean([r['oscillation'] for r in rs])),
+                oscillation_std=float(np.std([r['oscillation'] for r in rs])),
+                acc_mean=float(np.mean([r['final_acc'] for r in rs])),
+                acc_std=float(np.std([r['final_acc'] for r in rs])),
+                train_loss_mean=float(np.mean([r['final_train_loss'] for r in rs]))))
+    for row in rows:
+        sgd = next(r for r in rows if r['optimizer'] == 'SGD' and r['lr'] == row['lr'])
+        row['oscillation_ratio_to_sgd'] = row['oscillation_mean'] / sgd['oscillation_mean']
+    return dict(digits=rows, digits_runs=[{k: v for k, v in r.items()} for r in runs
+                                          if r not in done], quadratic=quadratic())
 
 
 def plot(runs: List[dict], path: str) -> None:
@@ -223,10 +413,8 @@ def plot(runs: List[dict], path: str) -> None:
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for name in LRS:
+    for name in OPTIMIZERS:
         rs = [r for r in runs if r['optimizer'] == name]
-        if not rs:
-            continue
         for ax, key in zip(axes, ('val_acc', 'epoch_loss')):
             arr = np.array([r[key] for r in rs])
             x = np.arange(1, arr.shape[1] + 1)
@@ -243,75 +431,111 @@ def plot(runs: List[dict], path: str) -> None:
     fig.savefig(path, dpi=110)
 
 
+def print_tables(result: dict) -> None:
+    """The README's tables, from the JSON fields."""
+    st = result['step_time']
+    print(f"\nOptimizer step on ResNet-50 ({st['num_params'] / 1e6:.1f}M parameters, "
+          f"{st['num_tensors']} tensors), median of {st['rounds']} interleaved rounds:")
+    for grouping, g in st['groupings'].items():
+        print(f"\n{grouping} ({g['param_groups']} parameter groups)")
+        print('| optimizer | ms / step | x Adam fused | x Adam foreach | first step (s) |')
+        print('|---|---|---|---|---|')
+        for name, ms in g['median_ms'].items():
+            print(f"| {name} | {ms:.1f} | {g['ratio_to_adam_fused'][name]:.2f} | "
+                  f"{g['ratio_to_adam_foreach'][name]:.2f} | {g['first_step_s'][name]:.2f} |")
+    print('\n| config | unit | iters / epoch | epochs | lam^t after epoch 1 | after 10 | '
+          'at the end | epochs to 1 % |')
+    print('|---|---|---|---|---|---|---|---|')
+    for r in result['lam_decay']:
+        print(f"| {r['config']} | {r['decay_unit']} | {r['iters_per_epoch']} | "
+              f"{r['max_epochs']} | {r['lam_t_after_epoch_1']:.3g} | "
+              f"{r['lam_t_after_epoch_10']:.3g} | {r['lam_t_at_end']:.3g} | "
+              f"{r['epochs_to_1pct']:.3g} |")
+    if 'lr_search' in result:
+        print('\n| optimizer | grid | selected lr | evaluations |')
+        print('|---|---|---|---|')
+        for name, s in result['lr_search']['optimizers'].items():
+            print(f"| {name} | {', '.join(f'{v:g}' for v in s['grid'])} | "
+                  f"{s['selected_lr']:g} | {s['evaluations']} |")
+    if 'training' in result:
+        print('\n| optimizer | lr | val top-1 (%) | epochs to 95 % | final train loss | '
+              'update sign flips (share) |')
+        print('|---|---|---|---|---|---|')
+        for r in result['training']:
+            reach = ', '.join('-' if e is None else str(e) for e in r['epochs_to_95'])
+            print(f"| {r['optimizer']} | {r['lr']:g} | {r['acc_mean']:.2f} ± {r['acc_std']:.2f}"
+                  f" | {reach} | {r['train_loss_mean']:.3f} | {r['oscillation_mean']:.3f} ± "
+                  f"{r['oscillation_std']:.3f} |")
+    if 'equal_lr' in result:
+        print('\n| lr | optimizer | sign flips (share) | x SGD | val top-1 (%) | '
+              'final train loss |')
+        print('|---|---|---|---|---|---|')
+        for r in result['equal_lr']['digits']:
+            print(f"| {r['lr']:g} | {r['optimizer']} | {r['oscillation_mean']:.3f} ± "
+                  f"{r['oscillation_std']:.3f} | {r['oscillation_ratio_to_sgd']:.2f} | "
+                  f"{r['acc_mean']:.2f} ± {r['acc_std']:.2f} | {r['train_loss_mean']:.3f} |")
+        print('\n| lr | optimizer | sign flips (x1, x2) | final loss |')
+        print('|---|---|---|---|')
+        for r in result['equal_lr']['quadratic']:
+            f1, f2 = r['sign_flips_per_coordinate']
+            print(f"| {r['lr']:g} | {r['optimizer']} | {f1:.0f}, {f2:.0f} | "
+                  f"{r['final_loss']:.3g} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--quick', action='store_true', help='1 seed, 3 epochs, 10 rounds')
-    parser.add_argument('--sweep', action='store_true', help='the one-time lr sweep (seed 0)')
-    parser.add_argument('--only', nargs='+', choices=sorted(LRS),
-                        help='with --sweep: sweep only these optimizers')
-    parser.add_argument('--lrs', type=float, nargs='+', help='with --sweep: these lrs only')
+    parser.add_argument('--quick', action='store_true',
+                        help='1 seed, 2 epochs, 3-point grids, 5 timing rounds')
+    parser.add_argument('--only', choices=['step_time', 'lam_decay'],
+                        help='run only this part (written to adarem_<part>.json)')
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--epochs', type=int, default=10)
+    parser.add_argument('--points', type=int, default=5, help='starting grid size')
     parser.add_argument('--rounds', type=int, default=30, help='timed steps per optimizer')
     parser.add_argument('--out', default=osp.join(REPO_ROOT, 'projects', 'adarem', 'benchmark'))
     args = parser.parse_args()
     if args.quick:
-        args.seeds, args.epochs, args.rounds = 1, 3, 10
+        args.seeds, args.epochs, args.points, args.rounds = 1, 2, 3, 5
     os.makedirs(args.out, exist_ok=True)
-    print(f'torch {torch.__version__}, {torch.get_num_threads()} threads', flush=True)
-    data = load_digits()
+    begin = time.time()
 
-    if args.sweep:
-        results = []
-        for name, lrs in SWEEP.items():
-            if args.only and name not in args.only:
-                continue
-            for lr in args.lrs or lrs:
-                r = train_run(data, name, lr, 0, args.epochs)
-                print(f"sweep {name:13s} lr {lr:<7g} final top-1 {r['final_acc']:.2f}",
-                      flush=True)
-                results.append(r)
-        tag = '-'.join(args.only) if args.only else 'all'
-        with open(osp.join(args.out, f'adarem_sweep_{tag}.json'), 'w') as f:
-            json.dump(results, f, indent=1)
+    def log(msg: str) -> None:
+        print(f'[{time.time() - begin:6.0f} s] {msg}', flush=True)
+
+    log(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+    result = dict(settings=dict(quick=args.quick, seeds=list(range(args.seeds)),
+                                epochs=args.epochs, torch=torch.__version__,
+                                threads=torch.get_num_threads()))
+    result['step_time'] = step_time(args.rounds)
+    log('step time done')
+    result['lam_decay'] = lam_decay()
+    if args.only:
+        result = dict(settings=result['settings'], **{args.only: result[args.only]})
+        print_tables(result)
+        with open(osp.join(args.out, f'adarem_{args.only}.json'), 'w') as f:
+            json.dump(result, f, indent=1)
         return
-
-    timing = step_time(args.rounds)
-    print(f"\nOptimizer step on ResNet-50's parameters ({timing['num_params'] / 1e6:.1f}M, "
-          f"{timing['num_tensors']} tensors), median of {args.rounds} interleaved rounds:")
-    print("| optimizer | ms/step | x Adam fused | x Adam foreach | first step (s) |")
-    print('|---|---|---|---|---|')
-    for name, ms in timing['median_ms'].items():
-        print(f"| {name} | {ms:.1f} | {timing['ratio_to_adam_fused'][name]:.2f} | "
-              f"{timing['ratio_to_adam_foreach'][name]:.2f} | "
-              f"{timing['first_step_s'][name]:.2f} |", flush=True)
-
+    data = load_digits()
+    result['lr_search'] = lr_search(data, args.epochs, args.points, log)
+    selected = {n: s['selected_lr'] for n, s in result['lr_search']['optimizers'].items()}
     runs = []
     for seed in range(args.seeds):
-        for name, lr in LRS.items():
-            r = train_run(data, name, lr, seed, args.epochs)
-            print(f"train {name:13s} seed {seed}: top-1 {r['final_acc']:.2f}, "
-                  f"oscillation {r['oscillation']:.3f}, {r['seconds']:.0f} s", flush=True)
+        for name in OPTIMIZERS:
+            r = train_run(data, name, selected[name], seed, args.epochs)
+            log(f"train {name:13s} lr {selected[name]:<7g} seed {seed}: top-1 "
+                f"{r['final_acc']:.2f}, oscillation {r['oscillation']:.3f}")
             runs.append(r)
-    rows = summarize(runs)
-    print(f"\nTraining on digits ({args.epochs} epochs, batch 64, {args.seeds} seeds; "
-          'learning rates tuned once with --sweep):')
-    print('| optimizer | lr | val top-1 (%) | epochs to 95 % (per seed) | '
-          'update sign flips (share) | s/run |')
-    print('|---|---|---|---|---|---|')
-    sgd_osc = next(r['oscillation_mean'] for r in rows if r['optimizer'] == 'SGD')
-    for r in rows:
-        reach = ', '.join('-' if e is None else str(e) for e in r['epochs_to_95'])
-        print(f"| {r['optimizer']} | {r['lr']:g} | {r['acc_mean']:.2f} ± {r['acc_std']:.2f} | "
-              f"{reach} | {r['oscillation_mean']:.3f} ± {r['oscillation_std']:.3f} "
-              f"(x{r['oscillation_mean'] / sgd_osc:.2f} SGD) | {r['seconds_per_run']:.0f} |")
-    with open(osp.join(args.out, 'adarem_bench.json'), 'w') as f:
-        json.dump(dict(step_time=timing, training=rows, runs=runs,
-                       settings=dict(epochs=args.epochs, seeds=args.seeds, lrs=LRS,
-                                     torch=torch.__version__,
-                                     threads=torch.get_num_threads())), f, indent=1)
-    plot(runs, osp.join(args.out, 'adarem_curves.png'))
-    print(f"\nwrote {osp.join(args.out, 'adarem_bench.json')} and adarem_curves.png")
+    result['training'] = summarize(runs)
+    result['equal_lr'] = equal_lr(data, selected, list(range(args.seeds)), args.epochs, runs,
+                                  log)
+    result['runs'] = runs
+    result['settings']['seconds'] = time.time() - begin
+    print_tables(result)
+    name = 'adarem_bench_quick' if args.quick else 'adarem_bench'
+    with open(osp.join(args.out, f'{name}.json'), 'w') as f:
+        json.dump(result, f, indent=1)
+    plot(runs, osp.join(args.out, f'{name.replace("bench", "curves")}.png'))
+    log(f"wrote {osp.join(args.out, name + '.json')}")
 
 
 if __name__ == '__main__':

@@ -4,6 +4,6 @@ Importing this package registers ``AdaRem`` in mmengine's root ``OPTIMIZERS`` re
 mmpretrain, mmdet and mmaction2 configs all find ``type='AdaRem'``.
 """
 from .adarem import AdaRem
-from .functional import adarem_fused, adarem_reference
+from .functional import adarem_compiled, adarem_reference
 
-__all__ = ['AdaRem', 'adarem_fused', 'adarem_reference']
+__all__ = ['AdaRem', 'adarem_compiled', 'adarem_reference']

@@ -240,12 +240,39 @@ def test_epoch_decay_unit_counts_epochs():
     (dict(lr=-0.1), 'lr'), (dict(beta=1.0), 'beta'), (dict(beta=-0.1), 'beta'),
     (dict(lam=1.5), 'lam'), (dict(eps=-1.0), 'eps'), (dict(weight_decay=-1e-4), 'weight_decay'),
     (dict(direction='nesterov'), 'direction'), (dict(norm='global'), 'norm'),
-    (dict(decay_unit='epoch'), 'iters_per_epoch'), (dict(impl='cuda'), 'impl')])
+    (dict(decay_unit='epoch'), 'iters_per_epoch'), (dict(iters_per_epoch=0), 'iters_per_epoch'),
+    (dict(impl='cuda'), 'impl')])
 def test_invalid_hyperparameters_are_rejected(kwargs, name):
     args = dict(lr=0.1)
     args.update(kwargs)
     with pytest.raises(ValueError, match=f'invalid {name}='):
         AdaRem([_param([1.0])], **args)
+
+
+@pytest.mark.parametrize('kwargs, name', [
+    (dict(lr='0.1'), 'lr'), (dict(lr=None), 'lr'), (dict(beta='0.9'), 'beta'),
+    (dict(lam=True), 'lam'), (dict(weight_decay=[1e-4]), 'weight_decay'),
+    (dict(direction=1), 'direction'), (dict(decay_unit='epoch', iters_per_epoch=2.5),
+                                       'iters_per_epoch')])
+def test_wrong_argument_types_are_rejected_with_the_argument_named(kwargs, name):
+    args = dict(lr=0.1)
+    args.update(kwargs)
+    with pytest.raises(TypeError, match=f'invalid {name}='):
+        AdaRem([_param([1.0])], **args)
+
+
+def test_param_group_with_epoch_unit_but_no_iters_per_epoch_fails_at_construction():
+    a, b = _param([1.0]), _param([2.0])
+    with pytest.raises(ValueError, match=r"iters_per_epoch=None in param group 1; "
+                                         r"decay_unit='epoch' needs iters_per_epoch"):
+        AdaRem([dict(params=[a]), dict(params=[b], decay_unit='epoch')], lr=0.1)
+    with pytest.raises(TypeError, match=r"invalid lr='0.1' in param group 0"):
+        AdaRem([dict(params=[a], lr='0.1')], lr=0.1)
+    # a later add_param_group is checked too, and a rejected group is not kept
+    opt = AdaRem([a], lr=0.1)
+    with pytest.raises(ValueError, match='invalid beta=1.0 in param group 1'):
+        opt.add_param_group(dict(params=[b], beta=1.0))
+    assert len(opt.param_groups) == 1
 
 
 def test_sparse_gradients_are_rejected():
