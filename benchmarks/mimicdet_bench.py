@@ -10,15 +10,24 @@ Everything is measured in one run:
 2. **Deploy vs training graph.** Parameters and FLOPs (``torch.utils.flop_counter``; MimicDet's
    deformable conv runs through ``dcn_impl='grid_sample'`` so that its matmul is counted;
    RoIAlign/NMS are not counted) of the prediction forward vs the training forward.
-3. **digits-det mAP.** RetinaNet, MimicDet without the mimic loss and MimicDet with it, each
-   trained with ``tools/train.py`` on the 6-epoch tiny schedule and evaluated with
-   ``tools/test.py`` (COCO bbox mAP on the 200 val images).
+3. **digits-det mAP, 6 epochs** (section ``digits6``). Each model trained with
+   ``tools/train.py`` on the 6-epoch tiny schedule and evaluated with ``tools/test.py`` (COCO
+   bbox mAP on the 200 val images): RetinaNet; MimicDet without the mimic loss; MimicDet;
+   MimicDet with the BCE objectness of the COCO configs (the tiny config's only change:
+   ``mimicdet_r18-tiny_fpn_bce-obj_1xb16-6e_digits-det.py``). The MimicDet checkpoint is also
+   evaluated (a) converted by ``tools/model_converters/mimicdet_deploy.py`` and tested with
+   ``model.t_head=None`` (predictions compared one by one with the training checkpoint's) and
+   (b) with ``model.test_cfg.score_mode=product``.
+4. **digits-det mAP, 12 epochs** (section ``digits12``, ``--full`` only): the RetinaNet baseline
+   of ``configs/baselines/`` and MimicDet on its 12-epoch schedule, ``--seeds`` seeds each.
 
-Writes ``projects/mimicdet/benchmark/mimicdet_bench.json``.
+Writes ``projects/mimicdet/benchmark/mimicdet_bench.json`` (after every finished run, with
+``complete: false`` until the end; ``--only`` reruns some sections and keeps the others).
 
 Usage::
 
-    python benchmarks/mimicdet_bench.py            # full run (~10 minutes on 2 cores)
+    python benchmarks/mimicdet_bench.py --full     # everything (~25 minutes on a free core)
+    python benchmarks/mimicdet_bench.py            # without the 12-epoch runs
     python benchmarks/mimicdet_bench.py --quick    # 1 training epoch, fewer timing rounds
 """
 import argparse
@@ -26,6 +35,7 @@ import copy
 import json
 import os
 import os.path as osp
+import pickle
 import re
 import statistics
 import subprocess
@@ -45,6 +55,11 @@ import projects.mimicdet  # noqa: E402,F401
 
 TINY_MIMIC = 'configs/mimicdet/mimicdet_r18-tiny_fpn_1xb16-6e_digits-det.py'
 TINY_RETINA = 'configs/mimicdet/retinanet_r18-tiny_fpn_1xb16-6e_digits-det.py'
+TINY_MIMIC_BCE = 'configs/mimicdet/mimicdet_r18-tiny_fpn_bce-obj_1xb16-6e_digits-det.py'
+TINY_MIMIC_12E = 'configs/mimicdet/mimicdet_r18-tiny_fpn_1xb16-12e_digits-det.py'
+TINY_RETINA_12E = 'configs/baselines/retinanet_r18-tiny_fpn_1xb16-12e_digits-det.py'
+DEPLOY_TOOL = 'tools/model_converters/mimicdet_deploy.py'
+SECTIONS = ('latency', 'costs', 'digits6', 'digits12')
 COCO_MIMIC = 'configs/mimicdet/mimicdet_r50_fpn_8xb2-1x_coco.py'
 COCO_RETINA = 'configs/mimicdet/retinanet_r50_fpn_8xb2-1x_coco.py'
 OUT_DIR = osp.join(REPO_ROOT, 'projects/mimicdet/benchmark')
@@ -137,87 +152,205 @@ def run(args: List[str], env: dict, log_path: str) -> str:
     return proc.stdout + proc.stderr
 
 
-def train_and_test(name: str, cfg: str, extra: List[str], work_root: str, epochs: int,
-                   env: dict) -> dict:
-    wd = osp.join(work_root, name)
-    opts = ['--cfg-options', f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}']
-    opts += extra
-    t0 = time.time()
-    run(['tools/train.py', cfg, '--work-dir', wd] + opts, env, osp.join(work_root, f'{name}_train.log'))
-    train_s = time.time() - t0
-    ckpt = osp.join(wd, f'epoch_{epochs}.pth')
-    t0 = time.time()
-    out = run(['tools/test.py', cfg, ckpt, '--work-dir', wd] + opts, env,
-              osp.join(work_root, f'{name}_test.log'))
+def parse_map(out: str, name: str) -> tuple:
+    """``(mAP, mAP@50)`` of the last COCO evaluation printed by ``tools/test.py``."""
     m = re.findall(r'coco/bbox_mAP: ([0-9.]+)\s+coco/bbox_mAP_50: ([0-9.]+)', out)
     if m:
-        ap, ap50 = float(m[-1][0]), float(m[-1][1])
-    elif 'results of the whole dataset is empty' in out:  # no box above the score threshold
-        ap, ap50 = 0.0, 0.0
-    else:
-        raise RuntimeError(f'no coco/bbox_mAP in the test output of {name}')
-    return dict(model=name, epochs=epochs, bbox_mAP=ap, bbox_mAP_50=ap50, train_s=train_s,
-                test_s=time.time() - t0)
+        return float(m[-1][0]), float(m[-1][1])
+    if 'results of the whole dataset is empty' in out:  # no box above the score threshold
+        return 0.0, 0.0
+    raise RuntimeError(f'no coco/bbox_mAP in the test output of {name}')
+
+
+def test_ckpt(name: str, cfg: str, ckpt: str, opts: List[str], work_root: str, env: dict,
+              out_pkl: str = None) -> dict:
+    """Evaluate ``ckpt`` with ``tools/test.py``; optionally dump the raw predictions."""
+    wd = osp.join(work_root, name)
+    args = ['tools/test.py', cfg, ckpt, '--work-dir', wd]
+    if out_pkl:
+        args += ['--out', out_pkl]
+    if opts:
+        args += ['--cfg-options'] + opts
+    t0 = time.time()
+    out = run(args, env, osp.join(work_root, f'{name}_test.log'))
+    ap, ap50 = parse_map(out, name)
+    return dict(model=name, bbox_mAP=ap, bbox_mAP_50=ap50, test_s=time.time() - t0)
+
+
+def train_and_test(name: str, cfg: str, extra: List[str], work_root: str, epochs: int,
+                   env: dict, out_pkl: str = None) -> dict:
+    wd = osp.join(work_root, name)
+    opts = [f'train_cfg.max_epochs={epochs}', f'train_cfg.val_interval={epochs}'] + extra
+    t0 = time.time()
+    run(['tools/train.py', cfg, '--work-dir', wd, '--cfg-options'] + opts, env,
+        osp.join(work_root, f'{name}_train.log'))
+    train_s = time.time() - t0
+    ckpt = osp.join(wd, f'epoch_{epochs}.pth')
+    res = test_ckpt(name, cfg, ckpt, opts, work_root, env, out_pkl)
+    return dict(res, config=cfg, cfg_options=opts, epochs=epochs, train_s=train_s, ckpt=ckpt)
+
+
+def compare_predictions(a_pkl: str, b_pkl: str) -> dict:
+    """Largest differences between two ``--out`` dumps of the same images."""
+    with open(a_pkl, 'rb') as f:
+        a = pickle.load(f)
+    with open(b_pkl, 'rb') as f:
+        b = pickle.load(f)
+    if len(a) != len(b):
+        return dict(num_images=[len(a), len(b)], identical=False)
+    box, score, labels_equal, n_boxes = 0., 0., True, 0
+    for x, y in zip(a, b):
+        px, py = x['pred_instances'], y['pred_instances']
+        if px['bboxes'].shape != py['bboxes'].shape:
+            return dict(num_images=len(a), identical=False, reason='different box counts')
+        n_boxes += len(px['bboxes'])
+        if len(px['bboxes']):
+            box = max(box, float((px['bboxes'] - py['bboxes']).abs().max()))
+            score = max(score, float((px['scores'] - py['scores']).abs().max()))
+        labels_equal = labels_equal and bool(torch.equal(px['labels'], py['labels']))
+    return dict(num_images=len(a), num_boxes=n_boxes, max_abs_box_diff=box,
+                max_abs_score_diff=score, labels_equal=labels_equal,
+                identical=labels_equal and box == 0. and score == 0.)
+
+
+def git_state() -> dict:
+    def git(*a):
+        return subprocess.run(['git'] + list(a), cwd=REPO_ROOT, capture_output=True,
+                              text=True).stdout.strip()
+    dirty = git('status', '--porcelain', '--', 'projects/mimicdet', 'configs/mimicdet',
+                'benchmarks/mimicdet_bench.py', DEPLOY_TOOL)
+    return dict(commit=git('rev-parse', 'HEAD'), mimicdet_files_dirty=bool(dirty))
+
+
+def section_digits6(args, env, save) -> dict:
+    epochs = 1 if args.quick else 6
+    res = dict(epochs=epochs, runs=[])
+    pkl = lambda name: osp.join(args.work_root, f'{name}_pred.pkl')  # noqa: E731
+    runs = [('retinanet', TINY_RETINA, []),
+            ('mimicdet_no_mimic', TINY_MIMIC, ['model.mimic_loss=None']),
+            ('mimicdet', TINY_MIMIC, []),
+            ('mimicdet_bce_obj', TINY_MIMIC_BCE, [])]
+    print(f'\n== digits-det, {epochs}-epoch tiny schedule, COCO bbox mAP (200 val images) ==')
+    for name, cfg, extra in runs:
+        r = train_and_test(name, cfg, extra, args.work_root, epochs, env,
+                           pkl(name) if name == 'mimicdet' else None)
+        res['runs'].append(r)
+        save()
+        print(f'{name:20s} mAP {r["bbox_mAP"]:.3f}  mAP50 {r["bbox_mAP_50"]:.3f}  '
+              f'train {r["train_s"]:.0f} s  test {r["test_s"]:.0f} s', flush=True)
+    mimic = next(r for r in res['runs'] if r['model'] == 'mimicdet')
+    opts = [o for o in mimic['cfg_options']]
+    deploy_ckpt = osp.join(args.work_root, 'mimicdet_deploy.pth')
+    run([DEPLOY_TOOL, mimic['ckpt'], deploy_ckpt], env,
+        osp.join(args.work_root, 'mimicdet_deploy_convert.log'))
+    r = test_ckpt('mimicdet_deploy', TINY_MIMIC, deploy_ckpt, opts + ['model.t_head=None'],
+                  args.work_root, env, pkl('mimicdet_deploy'))
+    r['vs_training_checkpoint'] = compare_predictions(pkl('mimicdet'), pkl('mimicdet_deploy'))
+    res['deploy'] = r
+    save()
+    r = test_ckpt('mimicdet_score_product', TINY_MIMIC, mimic['ckpt'],
+                  opts + ['model.test_cfg.score_mode=product'], args.work_root, env)
+    res['score_product'] = r
+    save()
+    print(f'deploy (t_head=None)  mAP {res["deploy"]["bbox_mAP"]:.3f}  identical predictions: '
+          f'{res["deploy"]["vs_training_checkpoint"]["identical"]}')
+    print(f'score_mode=product    mAP {r["bbox_mAP"]:.3f}', flush=True)
+    return res
+
+
+def section_digits12(args, env, save) -> dict:
+    epochs = 1 if args.quick else 12
+    res = dict(epochs=epochs, seeds=list(args.seeds), runs=[])
+    print(f'\n== digits-det, {epochs}-epoch baseline schedule, COCO bbox mAP ==')
+    for seed in args.seeds:
+        for name, cfg in (('retinanet', TINY_RETINA_12E), ('mimicdet', TINY_MIMIC_12E)):
+            r = train_and_test(f'{name}_12e_seed{seed}', cfg, [f'randomness.seed={seed}'],
+                               args.work_root, epochs, env)
+            r.update(model=name, seed=seed)
+            res['runs'].append(r)
+            save()
+            print(f'{name:12s} seed {seed}  mAP {r["bbox_mAP"]:.3f}  mAP50 '
+                  f'{r["bbox_mAP_50"]:.3f}  train {r["train_s"]:.0f} s', flush=True)
+    for name in ('retinanet', 'mimicdet'):
+        maps = [r['bbox_mAP'] for r in res['runs'] if r['model'] == name]
+        res[f'{name}_mean_mAP'] = statistics.mean(maps)
+        res[f'{name}_std_mAP'] = statistics.stdev(maps) if len(maps) > 1 else None
+    return res
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true', help='1 epoch, fewer timing rounds')
+    parser.add_argument('--full', action='store_true', help='also the 12-epoch runs')
+    parser.add_argument('--only', nargs='+', choices=SECTIONS,
+                        help='run only these sections and keep the others of the JSON')
+    parser.add_argument('--seeds', nargs='+', type=int, default=[0],
+                        help='seeds of the 12-epoch runs')
     parser.add_argument('--threads', type=int, default=1,
                         help='torch threads here and in the training subprocesses')
     parser.add_argument('--work-root', default='/tmp/mimicdet_bench')
     parser.add_argument('--out', default=OUT_DIR)
-    parser.add_argument('--skip-train', action='store_true', help='latency and costs only')
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     os.makedirs(args.out, exist_ok=True)
     os.makedirs(args.work_root, exist_ok=True)
-    rounds, warmup = (5, 2) if args.quick else (15, 3)
-    result = dict(quick=args.quick, threads=args.threads, torch=torch.__version__)
-
-    pairs = {
-        'tiny r18/16 (digits-det)': (build(TINY_RETINA), build(TINY_MIMIC, t_head=None,
-                                                              mimic_loss=None), 128),
-        'tiny r18/16 (digits-det) @512': (build(TINY_RETINA), build(TINY_MIMIC, t_head=None,
-                                                                   mimic_loss=None), 512),
-        'R-50-FPN (COCO arch)': (build(COCO_RETINA), build(COCO_MIMIC, t_head=None,
-                                                           mimic_loss=None), 512),
-    }
-    result['latency'] = latency(pairs, rounds, warmup)
-    print('\n== CPU inference latency (median, predict incl. NMS; random weights) ==')
-    print(f'{"setting":32s} {"input":>8s} {"RetinaNet ms":>13s} {"MimicDet ms":>12s} {"ratio":>6s}')
-    for r in result['latency']:
-        print(f'{r["setting"]:32s} {r["input"]:>8s} {r["retinanet_ms"]:13.1f} '
-              f'{r["mimicdet_ms"]:12.1f} {r["ratio"]:6.2f}')
-
-    result['costs'] = [graph_costs(TINY_MIMIC, TINY_RETINA, 128, 'tiny r18/16'),
-                       graph_costs(COCO_MIMIC, COCO_RETINA, 512, 'R-50-FPN (COCO arch)')]
-    print('\n== deploy (predict) graph vs training graph ==')
-    print(f'{"setting":22s} {"input":>8s} {"train M":>8s} {"deploy M":>9s} {"p ratio":>8s} '
-          f'{"train GF":>9s} {"deploy GF":>10s} {"f ratio":>8s} {"Retina M":>9s} {"Retina GF":>10s}')
-    for c in result['costs']:
-        print(f'{c["setting"]:22s} {c["input"]:>8s} {c["train_params"] / 1e6:8.2f} '
-              f'{c["deploy_params"] / 1e6:9.2f} {c["params_ratio"]:8.3f} {c["train_gflops"]:9.2f} '
-              f'{c["deploy_gflops"]:10.2f} {c["flops_ratio"]:8.3f} '
-              f'{c["retinanet_params"] / 1e6:9.2f} {c["retinanet_gflops"]:10.2f}')
-
-    if not args.skip_train:
-        epochs = 1 if args.quick else 6
-        env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS=str(args.threads))
-        runs = [('retinanet', TINY_RETINA, []),
-                ('mimicdet_no_mimic', TINY_MIMIC, ['model.mimic_loss=None']),
-                ('mimicdet', TINY_MIMIC, [])]
-        result['digits_det'] = []
-        print(f'\n== digits-det, {epochs}-epoch tiny schedule, COCO bbox mAP (200 val images) ==')
-        for name, cfg, extra in runs:
-            r = train_and_test(name, cfg, extra, args.work_root, epochs, env)
-            result['digits_det'].append(r)
-            print(f'{name:20s} mAP {r["bbox_mAP"]:.3f}  mAP50 {r["bbox_mAP_50"]:.3f}  '
-                  f'train {r["train_s"]:.0f} s  test {r["test_s"]:.0f} s', flush=True)
-
+    sections = args.only or [s for s in SECTIONS if s != 'digits12' or args.full]
     path = osp.join(args.out, 'mimicdet_bench_quick.json' if args.quick else 'mimicdet_bench.json')
-    with open(path, 'w') as f:
-        json.dump(result, f, indent=2)
+    result = {}
+    if args.only and osp.isfile(path):
+        with open(path) as f:
+            result = json.load(f)
+    run_info = dict(quick=args.quick, threads=args.threads, torch=torch.__version__,
+                    sections=sections, started=time.strftime('%Y-%m-%d %H:%M:%S UTC',
+                                                             time.gmtime()), **git_state())
+    result.setdefault('runs_info', []).append(run_info)
+    result['complete'] = False
+
+    def save() -> None:
+        with open(path, 'w') as f:
+            json.dump(result, f, indent=2)
+
+    rounds, warmup = (5, 2) if args.quick else (15, 3)
+    if 'latency' in sections:
+        pairs = {
+            'tiny r18/16 (digits-det)': (build(TINY_RETINA), build(TINY_MIMIC, t_head=None,
+                                                                  mimic_loss=None), 128),
+            'tiny r18/16 (digits-det) @512': (build(TINY_RETINA), build(
+                TINY_MIMIC, t_head=None, mimic_loss=None), 512),
+            'R-50-FPN (COCO arch)': (build(COCO_RETINA), build(COCO_MIMIC, t_head=None,
+                                                               mimic_loss=None), 512),
+        }
+        result['latency'] = latency(pairs, rounds, warmup)
+        save()
+        print('\n== CPU inference latency (median, predict incl. NMS; random weights) ==')
+        print(f'{"setting":32s} {"input":>8s} {"RetinaNet ms":>13s} {"MimicDet ms":>12s} '
+              f'{"ratio":>6s}')
+        for r in result['latency']:
+            print(f'{r["setting"]:32s} {r["input"]:>8s} {r["retinanet_ms"]:13.1f} '
+                  f'{r["mimicdet_ms"]:12.1f} {r["ratio"]:6.2f}')
+
+    if 'costs' in sections:
+        result['costs'] = [graph_costs(TINY_MIMIC, TINY_RETINA, 128, 'tiny r18/16'),
+                           graph_costs(COCO_MIMIC, COCO_RETINA, 512, 'R-50-FPN (COCO arch)')]
+        save()
+        print('\n== deploy (predict) graph vs training graph ==')
+        for c in result['costs']:
+            print(f'{c["setting"]:22s} {c["input"]:>8s} params train {c["train_params"] / 1e6:.2f}M '
+                  f'deploy {c["deploy_params"] / 1e6:.2f}M ({c["params_ratio"]:.3f}); GFLOPs '
+                  f'train {c["train_gflops"]:.2f} deploy {c["deploy_gflops"]:.2f} '
+                  f'({c["flops_ratio"]:.3f}); RetinaNet {c["retinanet_params"] / 1e6:.2f}M '
+                  f'{c["retinanet_gflops"]:.2f} GFLOPs')
+
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS=str(args.threads))
+    if 'digits6' in sections:
+        result['digits_det'] = section_digits6(args, env, save)
+        save()
+    if 'digits12' in sections:
+        result['digits_det_12e'] = section_digits12(args, env, save)
+        save()
+    run_info['finished'] = time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())
+    result['complete'] = True
+    save()
     print(f'\nwrote {osp.relpath(path, REPO_ROOT)}')
 
 

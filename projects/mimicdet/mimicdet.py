@@ -14,6 +14,7 @@ path all samples), ``CosineMimicLoss(detach_teacher=True)``, final score = S-hea
 targets from a ``MaxIoUAssigner(0.5, 0.5)`` on the refined boxes, ``train_cfg.proposal.nms_pre=-1``
 (NMS over all locations). ``t_head=None`` builds the deploy (prediction-only) graph.
 """
+import copy
 from typing import Dict, List, Optional, Tuple
 
 import torch
@@ -81,8 +82,8 @@ class MimicDet(BaseDetector):
         if self.refine_head.num_levels != self.s_head.num_levels:
             raise ValueError(f'refine_head ({self.refine_head.num_levels} levels) and s_head '
                              f'({self.s_head.num_levels} levels) must use the same levels')
-        train_cfg = ConfigDict(_merge(DEFAULT_TRAIN_CFG, train_cfg))
-        test_cfg = ConfigDict(_merge(DEFAULT_TEST_CFG, test_cfg))
+        train_cfg, test_cfg = _with_defaults(DEFAULT_TRAIN_CFG, train_cfg), _with_defaults(
+            DEFAULT_TEST_CFG, test_cfg)
         if test_cfg.score_mode not in SCORE_MODES:
             raise ValueError(f'test_cfg.score_mode must be one of {SCORE_MODES}, '
                              f'got {test_cfg.score_mode!r}')
@@ -164,17 +165,33 @@ class MimicDet(BaseDetector):
             t_losses, mimic = self.t_head.loss(feats, t_props, batch_data_samples)
             losses.update(t_losses)
             if self.mimic_loss is not None:
-                offsets = torch.tensor([0] + sizes[:-1], device=flat_idx.device).cumsum(0)
-                rows = offsets[mimic['batch_idx']] + mimic['cand_idx']
-                losses['loss_mimic_cls'] = self.mimic_loss(s_out['cls_score'][rows],
-                                                           mimic['cls_score'])
-                reg_rows = rows[mimic['is_pos']] if self.mimic_reg_pos_only else rows
-                t_reg = (mimic['reg_feat'][mimic['is_pos']] if self.mimic_reg_pos_only
-                         else mimic['reg_feat'])
-                losses['loss_mimic_reg'] = self.mimic_loss(s_out['reg_feat'][reg_rows], t_reg)
+                losses.update(self._mimic_losses(s_out, sizes, mimic))
         elif self.mimic_loss is not None:
             raise RuntimeError('training MimicDet with a mimic loss needs a t_head')
         return losses
+
+    def _mimic_losses(self, s_out: Dict[str, Tensor], sizes: List[int],
+                      mimic: Dict[str, Tensor]) -> Dict[str, Tensor]:
+        """Dual-path mimic losses of the T-sampled boxes.
+
+        Args:
+            s_out: S-head outputs of all images' candidates, concatenated image by image.
+            sizes: Number of candidates per image (the split of ``s_out``).
+            mimic: Per sampled box: ``batch_idx``, ``cand_idx`` (index into its image's
+                candidates), ``is_pos``, and the T-head ``cls_score`` / ``reg_feat``.
+
+        Returns:
+            ``loss_mimic_cls`` over all samples and ``loss_mimic_reg`` over the positives only
+            if ``mimic_reg_pos_only`` (else over all samples).
+        """
+        offsets = torch.tensor([0] + list(sizes[:-1]), device=mimic['cand_idx'].device)
+        rows = offsets.cumsum(0)[mimic['batch_idx']] + mimic['cand_idx']
+        loss_cls = self.mimic_loss(s_out['cls_score'][rows], mimic['cls_score'])
+        reg_rows, t_reg = rows, mimic['reg_feat']
+        if self.mimic_reg_pos_only:
+            reg_rows, t_reg = rows[mimic['is_pos']], t_reg[mimic['is_pos']]
+        loss_reg = self.mimic_loss(s_out['reg_feat'][reg_rows], t_reg)
+        return dict(loss_mimic_cls=loss_cls, loss_mimic_reg=loss_reg)
 
     def _s_targets(self, boxes: Tensor, gts: InstanceData) -> Tuple[Tensor, Tensor]:
         """S-head labels (C = background) and deltas of the refined boxes w.r.t. their GT."""
@@ -230,12 +247,12 @@ class MimicDet(BaseDetector):
         return tuple(obj_maps), tuple(reg_maps), tuple(self.s_head.align(feats, reg_maps))
 
 
-def _merge(default: dict, override: Optional[dict]) -> dict:
-    """Recursive dict merge (override wins); ``override`` may be None."""
-    out = {k: (dict(v) if isinstance(v, dict) else v) for k, v in default.items()}
-    for k, v in (override or {}).items():
-        if isinstance(v, dict) and isinstance(out.get(k), dict):
-            out[k] = _merge(out[k], v)
-        else:
-            out[k] = v
-    return out
+
+def _with_defaults(default: dict, override: Optional[dict]) -> ConfigDict:
+    """``default`` recursively updated by ``override`` (may be None), via ``ConfigDict.merge``."""
+    cfg = ConfigDict(copy.deepcopy(default))
+    if override is not None:
+        if not isinstance(override, dict):
+            raise TypeError(f'train_cfg/test_cfg must be a dict or None, got {override!r}')
+        cfg.merge(override)
+    return cfg

@@ -3,12 +3,13 @@
 Paper: MimicDet (arXiv 2009.11528), section "Refinement module" (Fig. 1; details from third-party
 notes [N]): a 3x3 conv, then sibling 1x1 convs for binary objectness (BCE) and Faster R-CNN box
 deltas (L1), ONE anchor per location, FoveaBox-style scale-based assignment with the GT shrunk by
-sigma=0.3 about its center. The assignment reuses mmdet ``FoveaHead._get_targets_single``.
+sigma=0.3 about its center. The assignment is mmdet ``FoveaHead``'s public ``get_targets`` and
+the anchors come from mmdet's ``AnchorGenerator`` (one square per location, centered on it).
 Our choices ([D], all constructor switches): square anchors of ``anchor_scale * stride``
 (default 4), FoveaBox's ``scale_ranges``, RPN delta stds (1, 1, 1, 1), objectness prior 0.01 and
 BCE normalised by the number of positives.
 """
-from types import SimpleNamespace
+from functools import lru_cache
 from typing import List, Sequence, Tuple
 
 import torch
@@ -73,6 +74,10 @@ class MimicRefineHead(BaseModule):
         self.relu = nn.ReLU(inplace=True)
         self.conv_obj = nn.Conv2d(feat_channels, 1, 1)
         self.conv_reg = nn.Conv2d(feat_channels, 4, 1)
+        # one square anchor of side anchor_scale * stride, centered on each location
+        self.prior_generator = TASK_UTILS.build(dict(
+            type='AnchorGenerator', strides=self.strides, ratios=[1.0],
+            scales=[self.anchor_scale], center_offset=0.5))
         self.bbox_coder = TASK_UTILS.build(bbox_coder)
         self.loss_obj = MODELS.build(loss_obj)
         self.loss_bbox = MODELS.build(loss_bbox)
@@ -100,37 +105,34 @@ class MimicRefineHead(BaseModule):
 
     def anchors(self, featmap_sizes: Sequence[Tuple[int, int]], device=None,
                 dtype=torch.float32) -> Tensor:
-        """``(sum H*W, 4)`` square anchors centered at ``((x + .5) * s, (y + .5) * s)``."""
-        out = []
-        for (h, w), s in zip(featmap_sizes, self.strides):
-            ys, xs = torch.meshgrid(torch.arange(h, device=device, dtype=dtype),
-                                    torch.arange(w, device=device, dtype=dtype), indexing='ij')
-            cx, cy = (xs.reshape(-1) + 0.5) * s, (ys.reshape(-1) + 0.5) * s
-            half = 0.5 * self.anchor_scale * s
-            out.append(torch.stack([cx - half, cy - half, cx + half, cy + half], -1))
-        return torch.cat(out)
+        """``(sum H*W, 4)`` square anchors centered at ``((x + .5) * s, (y + .5) * s)``.
+
+        mmdet's ``AnchorGenerator(strides, ratios=[1], scales=[anchor_scale],
+        center_offset=0.5)``; level-major, then row-major order (the flat origin index).
+        """
+        device = 'cpu' if device is None else device
+        sizes = [tuple(int(v) for v in s) for s in featmap_sizes]
+        return torch.cat(self.prior_generator.grid_priors(sizes, dtype=dtype, device=device))
 
     def assign(self, gt_instances: InstanceData,
                featmap_sizes: Sequence[Tuple[int, int]]) -> Tensor:
         """Index of the GT each location is positive for (``-1`` = negative), flat order.
 
-        Reuses ``FoveaHead._get_targets_single`` with the GT index in place of the label,
-        so the positive-area rule is mmdet's FoveaBox rule with ``sigma``.
+        mmdet's FoveaBox rule through the public ``FoveaHead.get_targets`` (``sigma``, the
+        levels' ``scale_ranges``; smaller GTs win overlaps), with the GT index as the label.
         """
         num_gts = len(gt_instances)
         device = gt_instances.bboxes.device
-        total = sum(h * w for h, w in featmap_sizes)
+        sizes = [torch.Size((int(h), int(w))) for h, w in featmap_sizes]
         if num_gts == 0:
+            total = sum(h * w for h, w in sizes)
             return torch.full((total,), -1, dtype=torch.long, device=device)
-        fovea = SimpleNamespace(base_edge_list=self.strides, scale_ranges=self.scale_ranges,
-                                strides=self.strides, sigma=self.sigma, num_classes=num_gts)
+        fovea = _fovea_target_head(self.strides, self.scale_ranges, self.sigma, num_gts)
+        points = fovea.prior_generator.grid_priors(sizes, dtype=torch.float32, device=device)
         gts = InstanceData(bboxes=gt_instances.bboxes.float(),
                            labels=torch.arange(num_gts, device=device))
-        priors = [torch.zeros(h * w, 2, device=device) for h, w in featmap_sizes]
-        label_list, _ = FoveaHead._get_targets_single(
-            fovea, gts, featmap_size_list=list(featmap_sizes), priors_list=priors)
-        idx = torch.cat([lab.reshape(-1) for lab in label_list])
-        return torch.where(idx == num_gts, torch.full_like(idx, -1), idx)
+        labels, _ = fovea.get_targets([gts], sizes, points)
+        return torch.where(labels == num_gts, torch.full_like(labels, -1), labels)
 
     def loss(self, objs: List[Tensor], regs: List[Tensor],
              batch_gt_instances: List[InstanceData]) -> dict:
@@ -166,3 +168,16 @@ class MimicRefineHead(BaseModule):
         anchors = self.anchors(featmap_sizes, regs[0].device, regs[0].dtype)
         deltas = torch.cat([r[img_id].flatten(1) for r in regs], 1).t().detach()
         return self.bbox_coder.decode(anchors, deltas, max_shape=img_shape)
+
+
+@lru_cache(maxsize=64)
+def _fovea_target_head(strides: Tuple[int, ...], scale_ranges: Tuple[Tuple[float, float], ...],
+                       sigma: float, num_classes: int) -> FoveaHead:
+    """A minimal mmdet ``FoveaHead`` used only for its target assignment (no conv stacks).
+
+    Kept outside the module tree (its few parameters are never used nor saved); one per
+    number of GTs, since the GT index serves as the class label.
+    """
+    return FoveaHead(num_classes=num_classes, in_channels=1, feat_channels=1, stacked_convs=0,
+                     strides=strides, base_edge_list=strides, scale_ranges=scale_ranges,
+                     sigma=sigma)

@@ -73,6 +73,48 @@ def test_one_anchor_per_location():
         start += h * w
 
 
+def test_anchors_are_mmdet_anchor_generator_and_the_hand_formula():
+    """One square of side 4 * stride centered on every location, level-major then row-major:
+    written out by hand, and equal to mmdet's AnchorGenerator with these arguments."""
+    from mmdet.models.task_modules.prior_generators import AnchorGenerator
+    head = make_head()
+    anchors = head.anchors(SIZES)
+    rows = []
+    for (h, w), s in zip(SIZES, head.strides):
+        for y in range(h):
+            for x in range(w):
+                cx, cy = (x + .5) * s, (y + .5) * s
+                rows.append([cx - 2 * s, cy - 2 * s, cx + 2 * s, cy + 2 * s])
+    torch.testing.assert_close(anchors, torch.tensor(rows), rtol=0, atol=0)
+    ref = AnchorGenerator(strides=[8, 16, 32, 64, 128], ratios=[1.0], scales=[4.0],
+                          center_offset=0.5)
+    torch.testing.assert_close(anchors, torch.cat(ref.grid_priors(SIZES, device='cpu')),
+                               rtol=0, atol=0)
+    # P3 (3, 2) by hand: center (20, 28), side 32
+    assert anchors[3 * 16 + 2].tolist() == [4., 12., 36., 44.]
+
+
+def test_anchor_scale_sets_the_side():
+    head = MimicRefineHead(in_channels=8, feat_channels=8, anchor_scale=2.5)
+    a = head.anchors([(2, 2)] + [(1, 1)] * 4)
+    assert a[0].tolist() == [-6., -6., 14., 14.]  # center (4, 4), side 2.5 * 8 = 20
+    assert a[4].tolist() == [-12., -12., 28., 28.]  # P4 (0, 0): center (8, 8), side 40
+
+
+def test_smaller_gt_wins_an_overlap():
+    # two GTs on P3 (scale 24 and 40 are both in (1, 64)) whose fovea areas overlap at (4, 4)
+    head = make_head()
+    gts = InstanceData(bboxes=torch.tensor([[16., 16., 56., 56.], [24., 24., 48., 48.]]),
+                       labels=torch.tensor([0, 1]))
+    idx = head.assign(gts, SIZES)
+    # GT 0: center 36, half-extent 0.3 * 20 = 6 -> P3 centers in [30, 42]: 36 only (x = 4)
+    # GT 1: center 36, half-extent 0.3 * 12 = 3.6 -> 36 only; the smaller GT 1 wins (4, 4)
+    assert int(idx[4 * 16 + 4]) == 1
+    # on P4 only GT 0 is in range (40 in (32, 128); 24 is not): center 36 +- 6 -> 40 (x = 2)
+    assert int(idx[256 + 2 * 8 + 2]) == 0
+    assert int((idx >= 0).sum()) == 2
+
+
 def test_regression_targets_decode_to_gt():
     head = make_head()
     feats = [torch.zeros(1, 8, h, w) for h, w in SIZES]
