@@ -6,6 +6,7 @@ import os.path as osp
 import _bootstrap  # noqa: F401  (repo root on sys.path, stack fixes)
 from mmengine.config import Config, ConfigDict, DictAction
 
+from projects.common.ckpt_guard import guard_runner
 from projects.common.errors import MMPapersError, cli_errors
 
 
@@ -24,6 +25,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='allow full-pickle loading of a checkpoint that holds objects '
                         'outside the safe allow-list')
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help="evaluate even if the checkpoint lacks some of the model's weights "
+                        'or has other shapes (default: stop with an error)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of the config, key=value')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
@@ -74,6 +78,7 @@ def main(argv=None) -> None:
         if not osp.isfile(args.checkpoint):
             raise MMPapersError(f'{args.checkpoint}: checkpoint file not found')
         runner = _bootstrap.build_runner(args, merge_args, holder)
+        guard_runner(runner, 'evaluate', args.allow_partial_checkpoint)
         runner.test()
 
 

@@ -5,6 +5,9 @@ import os
 import _bootstrap  # noqa: F401  (repo root on sys.path, stack fixes)
 from mmengine.config import Config, DictAction
 
+from projects.common.atomic_save import (find_resumable_checkpoint,
+                                         install_atomic_checkpoint_saves)
+from projects.common.ckpt_guard import guard_runner
 from projects.common.errors import MMPapersError, cli_errors
 
 
@@ -14,8 +17,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--work-dir', help='the dir to save logs and models')
     parser.add_argument(
         '--resume', nargs='?', type=str, const='auto',
-        help='resume from the given checkpoint; without a value, from the latest '
-        'checkpoint in the work dir')
+        help='resume from the given checkpoint; without a value, from the newest checkpoint '
+        'in the work dir that loads (a broken one is skipped with a warning)')
     parser.add_argument('--amp', action='store_true',
                         help='enable automatic-mixed-precision training (GPU only)')
     parser.add_argument('--auto-scale-lr', action='store_true',
@@ -28,6 +31,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--trust-checkpoint', action='store_true',
                         help='allow full-pickle loading of checkpoints (load_from/--resume) '
                         'that hold objects outside the safe allow-list')
+    parser.add_argument('--allow-partial-checkpoint', action='store_true',
+                        help='load a load_from/--resume checkpoint that lacks some of the '
+                        "model's weights or has other shapes (default: stop with an error)")
     parser.add_argument(
         '--cfg-options', nargs='+', action=DictAction,
         help='override settings of the config, key=value (e.g. '
@@ -58,7 +64,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     if args.resume == 'auto':
-        cfg.resume, cfg.load_from = True, None
+        # the newest checkpoint that loads, not blindly what last_checkpoint names
+        ckpt = find_resumable_checkpoint(cfg.work_dir)
+        cfg.resume, cfg.load_from = ckpt is not None, ckpt
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     if args.seed is not None or args.deterministic:
@@ -73,7 +81,10 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     holder = {}
     with cli_errors(args.config, holder):
+        install_atomic_checkpoint_saves()
         runner = _bootstrap.build_runner(args, merge_args, holder)
+        guard_runner(runner, 'resume' if holder['cfg'].get('resume') else 'init',
+                     args.allow_partial_checkpoint)
         runner.train()
     if args.launcher != 'none':
         from mmengine.dist import get_dist_info
