@@ -14,10 +14,10 @@ from .dg_mobilenet_v2 import DGMobileNetV2
 from .dg_regnet import DGRegNet
 from .dg_resnet import DGResNet, DGResNet_CIFAR
 from .dg_resnext import DGResNeXt
-from .graph_mixin import DEFAULT_EDGE_SOURCE, DynamicGraphMixin
+from .graph_mixin import DEFAULT_EDGE_SOURCE, DynamicGraphMixin, GraphLayerDepthMixin
 
 __all__ = [
     'DGResNet', 'DGResNet_CIFAR', 'DGResNeXt', 'DGRegNet', 'DGMobileNetV2',
-    'DynamicGraphMixin', 'DEFAULT_EDGE_SOURCE', 'GraphStage', 'EdgeRouter',
-    'RouterEdgeSource', 'StaticEdgeSource', 'ConnectivityStatsHook'
+    'DynamicGraphMixin', 'GraphLayerDepthMixin', 'DEFAULT_EDGE_SOURCE', 'GraphStage',
+    'EdgeRouter', 'RouterEdgeSource', 'StaticEdgeSource', 'ConnectivityStatsHook'
 ]

@@ -7,11 +7,11 @@ Paper: DG-Net (arXiv 2010.01097). The stages come from mmpretrain's own width ge
 from mmpretrain.models.backbones import RegNet
 from mmpretrain.registry import MODELS
 
-from .graph_mixin import DynamicGraphMixin
+from .graph_mixin import DynamicGraphMixin, GraphLayerDepthMixin
 
 
 @MODELS.register_module()
-class DGRegNet(DynamicGraphMixin, RegNet):
+class DGRegNet(GraphLayerDepthMixin, DynamicGraphMixin, RegNet):
     """RegNetX with dynamic-graph stages.
 
     Args:

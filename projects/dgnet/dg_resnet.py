@@ -9,11 +9,11 @@ and at the stage output: ResNet-v1 with the post-add ReLU moved, not bit-identic
 from mmpretrain.models.backbones import ResNet, ResNet_CIFAR
 from mmpretrain.registry import MODELS
 
-from .graph_mixin import DynamicGraphMixin
+from .graph_mixin import DynamicGraphMixin, GraphLayerDepthMixin, GraphLayerDepthMixin
 
 
 @MODELS.register_module()
-class DGResNet(DynamicGraphMixin, ResNet):
+class DGResNet(GraphLayerDepthMixin, DynamicGraphMixin, ResNet):
     """ResNet with dynamic-graph stages.
 
     Args:
@@ -32,7 +32,7 @@ class DGResNet(DynamicGraphMixin, ResNet):
 
 
 @MODELS.register_module()
-class DGResNet_CIFAR(DynamicGraphMixin, ResNet_CIFAR):
+class DGResNet_CIFAR(GraphLayerDepthMixin, DynamicGraphMixin, ResNet_CIFAR):
     """``ResNet_CIFAR`` (3x3 stem, no max-pool) with dynamic-graph stages; for small images.
 
     Args: as :class:`DGResNet`.

@@ -5,11 +5,11 @@ Paper: DG-Net (arXiv 2010.01097). Same graph as :class:`~projects.dgnet.dg_resne
 from mmpretrain.models.backbones import ResNeXt
 from mmpretrain.registry import MODELS
 
-from .graph_mixin import DynamicGraphMixin
+from .graph_mixin import DynamicGraphMixin, GraphLayerDepthMixin
 
 
 @MODELS.register_module()
-class DGResNeXt(DynamicGraphMixin, ResNeXt):
+class DGResNeXt(GraphLayerDepthMixin, DynamicGraphMixin, ResNeXt):
     """ResNeXt with dynamic-graph stages.
 
     Args:

@@ -92,3 +92,25 @@ class DynamicGraphMixin:
             for k, v in stage.extra_macs(in_shape, out_shape).items():
                 total[k] += v
         return total
+
+
+class GraphLayerDepthMixin:
+    """``get_layer_depth`` (layer-wise LR decay) for base networks that have one (ResNet family).
+
+    mmpretrain's ``ResNet.get_layer_depth`` reads the block index from the parameter name
+    (``backbone.layer3.<block>.``) and fails on ``backbone.layer3.edge_source...``. A graph
+    stage's edge-source parameters are given the depth of a block of their stage instead
+    (:meth:`GraphStage.block_of_source_param`); every other parameter keeps the base
+    network's depth. Placed before :class:`DynamicGraphMixin`; MobileNetV2 has no
+    ``get_layer_depth`` in mmpretrain, so DG-MobileNetV2 does not use this mixin.
+    """
+
+    def get_layer_depth(self, param_name: str, prefix: str = ''):
+        marker = '.edge_source.'
+        if param_name.startswith(prefix) and marker in param_name:
+            stage_path, rest = param_name[len(prefix):].split(marker, 1)
+            stage = self.get_submodule(stage_path)
+            if isinstance(stage, GraphStage):
+                block = stage.block_of_source_param(rest)
+                param_name = f'{prefix}{stage_path}.{block}{marker}{rest}'
+        return super().get_layer_depth(param_name, prefix)

@@ -12,6 +12,7 @@ from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from torch import Tensor
@@ -80,8 +81,11 @@ class EdgeRouter(BaseModule):
         """B x C x ... feature -> B x num_edges weights."""
         if self.detach_input:
             feat = feat.detach()
-        pooled = feat.flatten(2).mean(dim=2)
-        logits = self.fc(pooled)
+        pooled = feat.mean(dim=tuple(range(2, feat.dim())))
+        if isinstance(self.fc, nn.Linear):  # one module call less per router and forward
+            logits = F.linear(pooled, self.fc.weight, self.fc.bias)
+        else:
+            logits = self.fc(pooled)
         if self.gate == 'sigmoid':
             return torch.sigmoid(logits)
         return torch.softmax(logits, dim=1)

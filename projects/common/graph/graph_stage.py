@@ -224,7 +224,8 @@ class GraphStage(BaseModule):
             w = self._row(row, y, x)
             if grad:
                 rows[row] = w
-            adj[:, row, succ_index[row]] = w.detach()
+                w = w.detach()
+            adj[:, row, succ_index[row]] = w
 
         first = self[0]
         if self.has_in_node:
@@ -261,6 +262,20 @@ class GraphStage(BaseModule):
             emit(col, outs[col])
         self.last_adjacency = adj
         return self._act(z)
+
+    def block_of_source_param(self, name: str) -> int:
+        """The block whose layer depth a parameter of :attr:`edge_source` takes, for
+        layer-wise learning-rate decay (``name`` is relative to the edge source).
+
+        A router's parameters take the depth of the block whose output it reads (the
+        ``in`` node's router that of block 0); any other parameter (e.g. TopoNet's
+        ``edge_alpha``, which weighs every node of the stage) that of the stage's last block.
+        """
+        parts = name.split('.')
+        rows = getattr(self.edge_source, 'row_of_router', None)
+        if rows is not None and parts[0] == 'routers' and len(parts) > 1:
+            return max(rows[int(parts[1])] - 1, 0)
+        return self.num_blocks - 1
 
     def extra_macs(self, in_shape: Sequence[int], out_shape: Sequence[int]) -> Dict[str, int]:
         """Analytic per-sample cost the graph adds over the plain chain of blocks.
