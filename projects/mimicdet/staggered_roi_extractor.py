@@ -37,7 +37,7 @@ class StaggeredRoIExtractor(SingleRoIExtractor):
 
     def target_levels(self, origin_levels: Tensor) -> Tensor:
         """Feature index each RoI is pooled from: ``origin_levels - level_shift``."""
-        return origin_levels.long() + 0 * self.level_shift
+        return origin_levels.long() - self.level_shift
 
     def forward(self, feats: Sequence[Tensor], rois: Tensor, origin_levels: Tensor) -> Tensor:
         """Pool ``(n, out_channels, k, k)`` features of ``rois`` ``(n, 5)``.
