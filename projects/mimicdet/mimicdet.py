@@ -247,7 +247,6 @@ class MimicDet(BaseDetector):
         return tuple(obj_maps), tuple(reg_maps), tuple(self.s_head.align(feats, reg_maps))
 
 
-
 def _with_defaults(default: dict, override: Optional[dict]) -> ConfigDict:
     """``default`` recursively updated by ``override`` (may be None), via ``ConfigDict.merge``."""
     cfg = ConfigDict(copy.deepcopy(default))
