@@ -335,8 +335,8 @@ def main() -> None:
         save()
         print('\n== deploy (predict) graph vs training graph ==')
         for c in result['costs']:
-            print(f'{c["setting"]:22s} {c["input"]:>8s} params train {c["train_params"] / 1e6:.2f}M '
-                  f'deploy {c["deploy_params"] / 1e6:.2f}M ({c["params_ratio"]:.3f}); GFLOPs '
+            print(f'{c["setting"]:22s} {c["input"]:>8s} params train '
+                  f'{c["train_params"] / 1e6:.2f}M deploy {c["deploy_params"] / 1e6:.2f}M ({c["params_ratio"]:.3f}); GFLOPs '
                   f'train {c["train_gflops"]:.2f} deploy {c["deploy_gflops"]:.2f} '
                   f'({c["flops_ratio"]:.3f}); RetinaNet {c["retinanet_params"] / 1e6:.2f}M '
                   f'{c["retinanet_gflops"]:.2f} GFLOPs')
