@@ -222,9 +222,10 @@ def git_state() -> dict:
     return dict(commit=git('rev-parse', 'HEAD'), mimicdet_files_dirty=bool(dirty))
 
 
-def section_digits6(args, env, save) -> dict:
+def section_digits6(args, env, save, result) -> dict:
     epochs = 1 if args.quick else 6
     res = dict(epochs=epochs, runs=[])
+    result['digits_det'] = res['runs']
     pkl = lambda name: osp.join(args.work_root, f'{name}_pred.pkl')  # noqa: E731
     runs = [('retinanet', TINY_RETINA, []),
             ('mimicdet_no_mimic', TINY_MIMIC, ['model.mimic_loss=None']),
@@ -246,11 +247,11 @@ def section_digits6(args, env, save) -> dict:
     r = test_ckpt('mimicdet_deploy', TINY_MIMIC, deploy_ckpt, opts + ['model.t_head=None'],
                   args.work_root, env, pkl('mimicdet_deploy'))
     r['vs_training_checkpoint'] = compare_predictions(pkl('mimicdet'), pkl('mimicdet_deploy'))
-    res['deploy'] = r
+    res['deploy'] = result['digits_det_deploy'] = r
     save()
     r = test_ckpt('mimicdet_score_product', TINY_MIMIC, mimic['ckpt'],
                   opts + ['model.test_cfg.score_mode=product'], args.work_root, env)
-    res['score_product'] = r
+    res['score_product'] = result['digits_det_score_product'] = r
     save()
     print(f'deploy (t_head=None)  mAP {res["deploy"]["bbox_mAP"]:.3f}  identical predictions: '
           f'{res["deploy"]["vs_training_checkpoint"]["identical"]}')
@@ -343,7 +344,12 @@ def main() -> None:
 
     env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS=str(args.threads))
     if 'digits6' in sections:
-        result['digits_det'] = section_digits6(args, env, save)
+        # the runs stay a list at ``digits_det`` (retinanet, mimicdet_no_mimic, mimicdet,
+        # mimicdet_bce_obj), the checkpoint evaluations beside it
+        for key in ('digits_det', 'digits_det_deploy', 'digits_det_score_product'):
+            result.pop(key, None)
+        res = section_digits6(args, env, save, result)
+        result['digits_det_epochs'] = res['epochs']
         save()
     if 'digits12' in sections:
         result['digits_det_12e'] = section_digits12(args, env, save)
