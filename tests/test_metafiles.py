@@ -79,7 +79,9 @@ def test_entries_are_well_formed():
             assert 'Training Resources' in c['Metadata'], c['Name']
         for model in data['Models']:
             where = f"{meta}: {model['Name']}"
-            assert model['Name'] == osp.splitext(osp.basename(model['Config']))[0], where
+            stem = osp.splitext(osp.basename(model['Config']))[0]
+            # a file name used in two folders is prefixed with its folder to stay unique
+            assert model['Name'] in (stem, f"{model['Config'].split('/')[1]}_{stem}"), where
             assert model['In Collection'] in collections, where
             assert osp.isfile(osp.join(REPO_ROOT, model['Config'])), where
             assert 'Weights' not in model, f'{where}: no weights are published'
@@ -103,7 +105,7 @@ def test_every_result_is_a_field_of_a_committed_json():
         for line in lines:
             match = SOURCE.match(line)
             if match:
-                sources[(match['metric'].strip(), float(match['value']))] = match
+                sources[(match['metric'].strip().strip('"\''), float(match['value']))] = match
         for model in _load(meta).get('Models', []):
             for result in model.get('Results', []):
                 for metric, value in result['Metrics'].items():
