@@ -39,7 +39,7 @@ from typing import Any, Dict, List, NamedTuple, Sequence, Tuple
 
 from mmengine.hooks import Hook
 from mmengine.logging import print_log
-from mmengine.model import is_model_wrapper
+from mmengine.model import BaseTTAModel, is_model_wrapper
 
 from .errors import MMPapersError
 
@@ -175,7 +175,8 @@ def describe_misfit(filename: str, fit: CheckpointFit, model: Any, purpose: str)
     """The one-line message for a checkpoint that does not fit."""
     pct = 100.0 * fit.provided / fit.required if fit.required else 100.0
     parts = [f'{filename}: does not fit the model: it provides {fit.provided:,} of the '
-             f'{fit.required:,} parameter/buffer values it should ({pct:.1f}%)']
+             f'{fit.required:,} weights (parameter and buffer values) the model needs from it '
+             f'({pct:.1f}%)']
     if fit.missing:
         parts.append(f'{len(fit.missing)} keys missing, e.g. {_some(fit.missing)}')
     if fit.mismatched:
@@ -200,14 +201,15 @@ def check_checkpoint(model: Any,
     does not fit ``model``; see the module docstring for what is required.
 
     Args:
-        model: The model (a DDP wrapper is unwrapped).
+        model: The model (DDP wrappers and test-time-augmentation models are unwrapped).
         checkpoint: The loaded checkpoint dict.
         filename: Named in the message.
         purpose: ``'evaluate'``, ``'init'`` or ``'resume'``.
         allow_partial: Warn instead of raising.
         revise_keys: As mmengine's ``Runner.load_checkpoint``.
     """
-    if is_model_wrapper(model):
+    # DDP wrappers and --tta's BaseTTAModel load into .module, as mmengine's load_state_dict
+    while is_model_wrapper(model) or isinstance(model, BaseTTAModel):
         model = model.module
     meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
     removed = tuple(meta.get('removed_prefixes') or ()) if isinstance(meta, dict) else ()

@@ -59,6 +59,20 @@ def test_shape_mismatch_is_not_provided():
     assert fit.provided == 16 and not fit.missing and not fit.fits
 
 
+def test_test_time_augmentation_model_is_unwrapped():
+    from mmengine.model import BaseTTAModel
+
+    class TTA(BaseTTAModel):
+        def merge_preds(self, data_samples_list):
+            return data_samples_list
+
+    model = Toy()
+    model.data_preprocessor = nn.Identity()  # what BaseTTAModel requires of its module
+    model.test_step = lambda data: data
+    tta = TTA(module=model)
+    assert check_checkpoint(tta, dict(state_dict=Toy().state_dict()), 'c.pth').fits
+
+
 def test_prefixes_a_converter_removed_are_not_required():
     model = Toy()
     sd = {k: v for k, v in model.state_dict().items() if not k.startswith('head.')}
@@ -156,6 +170,16 @@ def test_static_checkpoint_does_not_evaluate_as_a_dgnet():
     msg = str(err.value)
     assert 'backbone.layer1.edge_source.routers.0.fc.weight' in msg
     assert "a static network's checkpoint" in msg
+
+
+def test_dg_checkpoint_missing_one_router_stops_even_for_init():
+    # a file with routers is a DG checkpoint: each of its edge sources must be complete
+    _, dg = _classifiers()
+    sd = {k: v for k, v in dg.state_dict().items()
+          if not k.startswith('backbone.layer2.edge_source.routers.1.')}
+    with pytest.raises(MMPapersError, match=r'2 keys missing, e\.g\. '
+                       r'backbone\.layer2\.edge_source\.routers\.1\.fc\.weight'):
+        check_checkpoint(dg, dict(state_dict=sd), 'dg.pth', purpose='init')
 
 
 def test_dg_checkpoint_with_other_router_shapes_stops_even_for_init():
