@@ -9,6 +9,7 @@ from projects.common.atomic_save import (find_resumable_checkpoint,
                                          install_atomic_checkpoint_saves)
 from projects.common.ckpt_guard import guard_runner
 from projects.common.errors import MMPapersError, cli_errors
+from projects.common.val_rng import RestoreRandomStateHook
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -85,6 +86,8 @@ def main(argv=None) -> None:
         runner = _bootstrap.build_runner(args, merge_args, holder)
         guard_runner(runner, 'resume' if holder['cfg'].get('resume') else 'init',
                      args.allow_partial_checkpoint)
+        # validating between epochs must not change the random numbers training draws
+        runner.register_hook(RestoreRandomStateHook())
         runner.train()
     if args.launcher != 'none':
         from mmengine.dist import get_dist_info

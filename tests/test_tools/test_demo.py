@@ -1,5 +1,11 @@
-"""tools/demo.py: metric reading and the results table."""
+"""tools/demo.py: metric reading, the results table, tiny configs that draw curves."""
+import glob
 import json
+import os.path as osp
+
+import pytest
+
+from tests.conftest import REPO_ROOT
 
 from tools.demo import JOBS, format_table, read_test_metric
 
@@ -33,3 +39,29 @@ def test_format_table():
     assert lines[0].split('|')[1:-1] == [' method ', ' baseline ', ' metric ', ' value ',
                                          ' time (s) ']
     assert '12.35' in lines[2] and '61' in lines[2]
+
+
+TINY_CONFIGS = sorted(glob.glob(osp.join(REPO_ROOT, 'configs', '*', '*tiny*.py')))
+
+
+def _validations(train_cfg) -> int:
+    """Epochs mmengine's EpochBasedTrainLoop validates after: from ``val_begin`` every
+    ``val_interval`` epochs, and always after the last one."""
+    epochs, begin = train_cfg['max_epochs'], train_cfg.get('val_begin', 1)
+    interval = train_cfg.get('val_interval', 1)
+    return sum(1 for e in range(1, epochs + 1) if e >= begin and (e % interval == 0
+                                                                  or e == epochs))
+
+
+@pytest.mark.parametrize('config', [osp.relpath(c, REPO_ROOT) for c in TINY_CONFIGS])
+def test_tiny_configs_validate_a_few_times(config):
+    # the demo draws each metric over the validations of a run: one would be a single dot
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO_ROOT, config))
+    assert _validations(cfg.train_cfg) >= 3, config
+
+
+def test_validation_count_rule():
+    assert _validations(dict(max_epochs=12, val_interval=4)) == 3
+    assert _validations(dict(max_epochs=12, val_begin=1, val_interval=12)) == 1
+    assert _validations(dict(max_epochs=10, val_interval=4)) == 3  # 4, 8 and the last

@@ -9,7 +9,8 @@ import torch
 import torch.nn as nn
 from torch.utils.data import Dataset
 from mmengine.model import BaseModel
-from mmengine.registry import DATASETS, MODELS
+from mmengine.evaluator import BaseMetric
+from mmengine.registry import DATASETS, METRICS, MODELS
 
 
 @MODELS.register_module()
@@ -18,11 +19,14 @@ class ToyRegressor(BaseModel):
 
     Args:
         pad_numel: Size of an extra persistent buffer (checkpoint bulk).
+        dropout: Dropout after the hidden layer: training then draws from torch's global
+            random generator.
     """
 
-    def __init__(self, pad_numel: int = 0) -> None:
+    def __init__(self, pad_numel: int = 0, dropout: float = 0.0) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 1))
+        self.net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Dropout(dropout),
+                                 nn.Linear(8, 1))
         self.register_buffer('pad', torch.zeros(pad_numel))
 
     def forward(self, inputs: List[torch.Tensor], data_samples: Optional[list] = None,
@@ -34,6 +38,19 @@ class ToyRegressor(BaseModel):
                 else data_samples
             return dict(loss=((pred - y) ** 2).mean())
         return pred
+
+
+@METRICS.register_module()
+class ToyMSE(BaseMetric):
+    """Mean squared error of ``ToyRegressor``'s predictions (key ``mse``)."""
+
+    def process(self, data_batch: dict, data_samples) -> None:
+        targets = torch.stack(list(data_batch['data_samples']))
+        preds = torch.stack(list(data_samples))  # the evaluator passes one tensor per sample
+        self.results += ((preds - targets) ** 2).tolist()
+
+    def compute_metrics(self, results: list) -> Dict[str, float]:
+        return dict(mse=float(sum(results) / len(results)))
 
 
 @DATASETS.register_module()
