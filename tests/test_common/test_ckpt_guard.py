@@ -132,6 +132,7 @@ def test_purpose_is_validated():
 
 def _classifiers():
     import mmpretrain  # noqa: F401
+    from mmengine.registry import DefaultScope
     from mmpretrain.registry import MODELS
 
     import projects.dgnet  # noqa: F401
@@ -140,10 +141,11 @@ def _classifiers():
     cfg = dict(type='ImageClassifier', backbone=backbone,
                neck=dict(type='GlobalAveragePooling'),
                head=dict(type='LinearClsHead', num_classes=10, in_channels=128))
-    torch.manual_seed(0)
-    static = MODELS.build(cfg)
-    torch.manual_seed(1)
-    dg = MODELS.build(dict(cfg, backbone=dict(backbone, type='DGResNet_CIFAR')))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):  # other tests leave 'mmengine'
+        torch.manual_seed(0)
+        static = MODELS.build(cfg)
+        torch.manual_seed(1)
+        dg = MODELS.build(dict(cfg, backbone=dict(backbone, type='DGResNet_CIFAR')))
     return static, dg
 
 
