@@ -4,10 +4,12 @@ Everything is measured in this run, side by side:
 
 1. **Latency** (CPU, one thread, batch 1 and batch 32, 224x224, eval, no grad) of ResNet-50,
    ResNeXt-50 32x4d, RegNetX-400MF and MobileNetV2 against their DG versions, interleaved
-   round by round after a warm-up; medians of the time and of the minor page faults of one
-   forward (getrusage), and the DG/static ratio. Each (batch, allocator) column runs in its
-   own process, once with glibc's malloc as the machine ships it (``default``) and once with
-   the setting of :mod:`projects.common.allocator` (``glibc-tuned``).
+   round by round after a warm-up; medians of the wall-clock time, of the process CPU time
+   (which other jobs on a shared machine cannot inflate by preempting this one) and of the
+   minor page faults of one forward (getrusage), and the DG/static ratios. Each (batch,
+   allocator) column runs in its own process, once with glibc's malloc as the machine ships
+   it (``default``) and once with the setting of :mod:`projects.common.allocator`
+   (``glibc-tuned``).
 2. **Profile** (torch.profiler, batch 1, both allocators): self CPU time per forward by op
    category (convolution, batch norm, activation, residual add, aggregation, routers,
    adjacency bookkeeping, other), static against DG: where the extra time goes.
@@ -110,8 +112,8 @@ def _minor_faults() -> int:
 
 def latency_child(allocator: str, batch: int, rounds: int) -> None:
     """One latency column in this (fresh) process: every pair, static and DG interleaved
-    round by round after a warm-up; medians of the time and of the minor page faults of one
-    forward. Prints one JSON line."""
+    round by round after a warm-up; medians of the wall-clock and CPU time and of the minor
+    page faults of one forward. Prints one JSON line."""
     torch.set_num_threads(1)
     tuned = apply_cpu_allocator(allocator, logger=None)
     rows = []
@@ -119,6 +121,7 @@ def latency_child(allocator: str, batch: int, rounds: int) -> None:
     for name, static_t, dg_t, kwargs in PAIRS:
         models = dict(static=build(static_t, kwargs), dg=build(dg_t, kwargs))
         times = {k: [] for k in models}
+        cpu = {k: [] for k in models}
         faults = {k: [] for k in models}
         with torch.no_grad():
             for _ in range(3 if batch == 1 else 1):
@@ -126,17 +129,21 @@ def latency_child(allocator: str, batch: int, rounds: int) -> None:
                     model(x)
             for _ in range(rounds):
                 for key, model in models.items():
-                    f0, t0 = _minor_faults(), time.perf_counter()
+                    f0, c0, t0 = _minor_faults(), time.process_time(), time.perf_counter()
                     model(x)
                     times[key].append(time.perf_counter() - t0)
+                    cpu[key].append(time.process_time() - c0)
                     faults[key].append(_minor_faults() - f0)
         row = dict(network=name, batch=batch, allocator=allocator, allocator_tuned=tuned,
                    rounds=rounds,
                    static_ms=1e3 * statistics.median(times['static']),
                    dg_ms=1e3 * statistics.median(times['dg']),
+                   static_cpu_ms=1e3 * statistics.median(cpu['static']),
+                   dg_cpu_ms=1e3 * statistics.median(cpu['dg']),
                    static_minor_faults=statistics.median(faults['static']),
                    dg_minor_faults=statistics.median(faults['dg']))
         row['latency_ratio'] = row['dg_ms'] / row['static_ms']
+        row['cpu_time_ratio'] = row['dg_cpu_ms'] / row['static_cpu_ms']
         rows.append(row)
         del models
     print(json.dumps(rows))
@@ -212,7 +219,8 @@ def latency(rounds: Dict[int, int]) -> List[dict]:
                 rows.append(row)
                 print(f"batch {batch:2d} {allocator:11s} {row['network']:18s} "
                       f"{row['static_ms']:8.1f} -> {row['dg_ms']:8.1f} ms "
-                      f"(x{row['latency_ratio']:.3f})  minor faults/forward "
+                      f"(x{row['latency_ratio']:.3f}; CPU time x{row['cpu_time_ratio']:.3f})  "
+                      f"minor faults/forward "
                       f"{row['static_minor_faults']:.0f} -> {row['dg_minor_faults']:.0f}",
                       flush=True)
     return rows
@@ -390,9 +398,9 @@ def main() -> None:
     if 'latency' not in args.skip:
         rows = latency({1: args.rounds, 32: args.rounds_b32})
         report['latency'] = rows
-        report['latency_ratio'] = {
-            f"{r['network']} | batch {r['batch']} | {r['allocator']}": r['latency_ratio']
-            for r in rows}
+        report['latency_ratio'] = {  # DG/static, wall clock and process CPU time
+            f"{r['network']} | batch {r['batch']} | {r['allocator']}":
+            dict(wall=r['latency_ratio'], cpu_time=r['cpu_time_ratio']) for r in rows}
         report['started']['latency'] = started
     if 'profile' not in args.skip:
         report['profile_batch1'] = {a: _run_child(['--profile-child', a]) for a in ALLOCATORS}

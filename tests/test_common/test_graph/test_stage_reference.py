@@ -289,3 +289,21 @@ def test_edge_mask_has_one_owner():
     assert not any('edge_mask' in k for k in stage.state_dict())
     stage.to('meta')
     assert stage.edge_mask.device.type == 'meta'
+
+
+def test_body_that_returns_its_input_keeps_it():
+    # the no-grad path reuses one buffer for node inputs; a node body that hands back its
+    # input (block 1 below: every layer an identity, so its body is the in-place ReLU of its
+    # input) must not see that buffer overwritten by the next node's aggregation
+    c = 0.7
+    stage = res_stage(3, force_edge_weight=c)
+    block = stage[1]
+    for name in ('conv1', 'conv2', 'conv3', block.norm1_name, block.norm2_name,
+                 block.norm3_name):
+        setattr(block, name, torch.nn.Identity())
+    x = _x(dtype=torch.float32)
+    with torch.no_grad():
+        out = stage(x)
+        ref, _ = reference_stage(stage, x, lambda i, y: torch.full(
+            (y.shape[0], len(_successors(i, 3))), c))
+    torch.testing.assert_close(out, ref)
