@@ -196,9 +196,10 @@ PROFILE_CATEGORIES = {
                'aten::t', 'aten::flatten'},
     'adjacency_and_views': {'aten::zeros', 'aten::new_zeros', 'aten::zero_', 'aten::fill_',
                             'aten::copy_', 'aten::slice', 'aten::select', 'aten::reshape',
-                            'aten::view', 'aten::as_strided', 'aten::empty',
+                            'aten::view', 'aten::as_strided', 'aten::unbind',
                             'aten::index_put_', 'aten::_index_put_impl_', 'aten::detach',
                             'aten::unsqueeze', 'aten::expand'},
+    'allocation': {'aten::empty', 'aten::empty_like', 'aten::empty_strided', 'aten::resize_'},
 }
 
 
