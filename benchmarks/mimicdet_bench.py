@@ -311,6 +311,15 @@ def main() -> None:
         with open(path, 'w') as f:
             json.dump(result, f, indent=2)
 
+    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS=str(args.threads))
+    if 'digits6' in sections:
+        # the runs stay a list at ``digits_det`` (retinanet, mimicdet_no_mimic, mimicdet,
+        # mimicdet_bce_obj), the checkpoint evaluations beside it
+        for key in ('digits_det', 'digits_det_deploy', 'digits_det_score_product'):
+            result.pop(key, None)
+        res = section_digits6(args, env, save, result)
+        result['digits_det_epochs'] = res['epochs']
+        save()
     rounds, warmup = (5, 2) if args.quick else (15, 3)
     if 'latency' in sections:
         pairs = {
@@ -342,15 +351,6 @@ def main() -> None:
                   f'({c["flops_ratio"]:.3f}); RetinaNet {c["retinanet_params"] / 1e6:.2f}M '
                   f'{c["retinanet_gflops"]:.2f} GFLOPs')
 
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT, OMP_NUM_THREADS=str(args.threads))
-    if 'digits6' in sections:
-        # the runs stay a list at ``digits_det`` (retinanet, mimicdet_no_mimic, mimicdet,
-        # mimicdet_bce_obj), the checkpoint evaluations beside it
-        for key in ('digits_det', 'digits_det_deploy', 'digits_det_score_product'):
-            result.pop(key, None)
-        res = section_digits6(args, env, save, result)
-        result['digits_det_epochs'] = res['epochs']
-        save()
     if 'digits12' in sections:
         result['digits_det_12e'] = section_digits12(args, env, save)
         save()
