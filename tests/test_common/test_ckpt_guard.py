@@ -211,3 +211,33 @@ def test_guarded_runner_stops_before_copying_weights(tmp_path):
     good = str(tmp_path / 'good.pth')
     torch.save({'state_dict': ToyModel().state_dict(), 'meta': {}}, good)
     runner.load_checkpoint(good)
+
+
+def test_pretrained_init_cfg_is_not_checked(tmp_path):
+    """Backbone weights for a detector come through ``init_cfg=Pretrained`` (mmengine's weight
+    initialisation), not ``Runner.load_checkpoint``: a partial file loads there as before."""
+    from mmengine.model import BaseModel, BaseModule
+    from mmengine.runner import Runner
+
+    path = str(tmp_path / 'imagenet.pth')
+    torch.save({'state_dict': {'conv.weight': torch.full((2, 3, 1, 1), 0.5),
+                               'fc.weight': torch.zeros(1000, 2)}}, path)
+
+    class Backbone(BaseModule):
+        def __init__(self):
+            super().__init__(init_cfg=dict(type='Pretrained', checkpoint=path))
+            self.conv = nn.Conv2d(3, 2, 1, bias=False)
+
+    class Det(BaseModel):
+        def __init__(self):
+            super().__init__()
+            self.backbone = Backbone()
+            self.head = nn.Linear(2, 4)
+
+        def forward(self, *args, **kwargs):
+            pass
+
+    runner = Runner(model=Det(), work_dir=str(tmp_path), default_scope='mmengine')
+    guard_runner(runner, 'init')
+    runner.model.init_weights()
+    assert torch.equal(runner.model.backbone.conv.weight, torch.full((2, 3, 1, 1), 0.5))
