@@ -17,9 +17,10 @@ from tests.conftest import REPO_ROOT
 
 CONFIG_DIRS = sorted(d for d in glob.glob(osp.join(REPO_ROOT, 'configs', '*'))
                      if osp.isdir(d) and osp.basename(d) != '_base_')
-ALL_CONFIGS = sorted(osp.relpath(p, REPO_ROOT)
-                     for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
-                     if '_base_' not in osp.relpath(p, REPO_ROOT).split(osp.sep))
+ALL_CONFIGS = sorted(
+    osp.relpath(p, REPO_ROOT)
+    for p in glob.glob(osp.join(REPO_ROOT, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in osp.relpath(p, REPO_ROOT).split(osp.sep))
 # ``Metric: 12.34  # from <file>.json: /json/pointer [x100]``
 SOURCE = re.compile(r'^\s*(?P<metric>[^:#]+):\s*(?P<value>-?[\d.]+)\s*#\s*from\s+'
                     r'(?P<file>\S+\.json):\s*(?P<pointer>/.*?)(?:\s+x(?P<scale>[\d.]+))?\s*$')

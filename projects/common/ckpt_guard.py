@@ -25,13 +25,15 @@ The threshold is therefore "all of the tensors counted above" and not a fraction
 a fraction lets the tiny parts that decide the output through (a classifier's last FC is 0.2 %
 of the tiny ResNet-18), and a wrong file provides almost nothing anyway. Evaluating
 (``tools/test.py``) and resuming count the routers too: a DG-Net with untrained routers is not
-the network that was trained (a static digits ResNet-18 evaluated with the DG-Net config scores
-10 % because its routers weight every edge about 0.5), and a resumed run must continue the same
-model. A classifier checkpoint given as ``load_from`` to a detector stops as well: ``load_from``
-means "this model's weights", the neck and head would stay random, and OpenMMLab starts a
-detector from classifier weights with the backbone's
+the network that was trained (with a static checkpoint its routers weight every edge about 0.5,
+sigmoid of an FC initialised near 0, and issue #13 saw chance accuracy on digits), and a
+resumed run must continue the same model.
+
+A classifier checkpoint given as ``load_from`` to a detector stops as well: ``load_from`` means
+"this model's weights", the neck and head would stay random, and OpenMMLab starts a detector
+from classifier weights with the backbone's
 ``init_cfg=dict(type='Pretrained', checkpoint=..., prefix='backbone.')``, which mmengine loads
-through its weight initialisation, a path this module does not touch.
+through its weight initialisation, a path this module does not touch (tested).
 """
 import logging
 import re

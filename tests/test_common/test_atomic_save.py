@@ -88,7 +88,8 @@ def test_old_checkpoint_survives_a_failed_save(tmp_path, monkeypatch):
 def test_checkpoints_and_last_checkpoint_are_renamed_into_place(tmp_path, monkeypatch):
     install_atomic_checkpoint_saves()
     renamed, real_replace = [], os.replace
-    monkeypatch.setattr(os, 'replace', lambda src, dst: (renamed.append(dst), real_replace(src, dst)))
+    monkeypatch.setattr(os, 'replace',
+                        lambda src, dst: (renamed.append(dst), real_replace(src, dst)))
     _toy_runner(tmp_path).train()
     assert renamed == [str(tmp_path / 'epoch_1.pth'), str(tmp_path / 'last_checkpoint'),
                        str(tmp_path / 'epoch_2.pth'), str(tmp_path / 'last_checkpoint')]
