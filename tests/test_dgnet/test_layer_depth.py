@@ -1,6 +1,7 @@
 """Layer-wise LR decay (mmpretrain ``get_layer_depth``) works with router parameters."""
 import pytest
 from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
 from mmpretrain.models.backbones import ResNet
 from mmpretrain.registry import MODELS
 
@@ -34,14 +35,15 @@ def test_static_edge_alphas_take_the_depth_of_the_last_block():
 
 
 def test_layer_decay_optimizer_builds_for_a_dg_classifier():
-    model = MODELS.build(dict(
-        type='ImageClassifier', backbone=dict(type='DGResNet', depth=50),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='LinearClsHead', num_classes=10, in_channels=2048)))
-    wrapper = build_optim_wrapper(model, dict(
-        optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
-        constructor='mmpretrain.LearningRateDecayOptimWrapperConstructor',
-        paramwise_cfg=dict(layer_decay_rate=0.5)))
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        model = MODELS.build(dict(
+            type='ImageClassifier', backbone=dict(type='DGResNet', depth=50),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(type='LinearClsHead', num_classes=10, in_channels=2048)))
+        wrapper = build_optim_wrapper(model, dict(
+            optimizer=dict(type='AdamW', lr=1e-3, weight_decay=0.05),
+            constructor='LearningRateDecayOptimWrapperConstructor',
+            paramwise_cfg=dict(layer_decay_rate=0.5)))
     groups = {g['param_name']: g for g in wrapper.optimizer.param_groups}
     router = groups['backbone.layer3.edge_source.routers.5.fc.weight']
     block = groups['backbone.layer3.4.conv1.weight']  # router 5 reads node 4 = block 4
