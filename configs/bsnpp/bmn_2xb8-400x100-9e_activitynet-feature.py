@@ -9,3 +9,22 @@ work_dir = None  # the mmaction2 config fixes one; tools/*.py then use work_dirs
 val_evaluator = dict(_delete_=True, type='ANetProposalMetric', max_avg_proposals=100,
                      out_file='auto')
 test_evaluator = val_evaluator
+
+# mmaction2's pipelines plus a shape check: a feature csv of the wrong shape fails with one
+# line naming the file, the expected (400, 100) and the found shape
+feature_check = dict(type='CheckLocalizationFeature', feat_dim=400, temporal_dim=100)
+train_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='LoadLocalizationFeature'), feature_check,
+    dict(type='GenerateLocalizationLabels'),
+    dict(type='PackLocalizationInputs', keys=('gt_bbox', ), meta_keys=('video_name', ))]))
+val_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='LoadLocalizationFeature'), feature_check,
+    dict(type='GenerateLocalizationLabels'),
+    dict(type='PackLocalizationInputs', keys=('gt_bbox', ),
+         meta_keys=('video_name', 'duration_second', 'duration_frame', 'annotations',
+                    'feature_frame'))]))
+test_dataloader = dict(dataset=dict(pipeline=[
+    dict(type='LoadLocalizationFeature'), feature_check,
+    dict(type='PackLocalizationInputs', keys=('gt_bbox', ),
+         meta_keys=('video_name', 'duration_second', 'duration_frame', 'annotations',
+                    'feature_frame'))]))

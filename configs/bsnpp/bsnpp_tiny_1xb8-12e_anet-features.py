@@ -5,7 +5,7 @@ _base_ = ['./bmn_tiny_1xb8-12e_anet-features.py']
 
 model = dict(
     type='BSNPP',
-    cbg=dict(depth=2, deep_supervision=False),
+    cbg=dict(depth=2, groups=1, deep_supervision=False),
     bidirectional=True,
     boundary_fusion='geometric',
     prb=dict(qk_channels=8),  # 16 at full scale; the tiny BM map has 32 channels

@@ -4,7 +4,7 @@
 # shows what can be switched off (see projects/bsnpp/README.md for the tags).
 bsnpp_model = dict(
     type='BSNPP',
-    cbg=dict(depth=2, deep_supervision=False),
+    cbg=dict(depth=2, groups=1, deep_supervision=False),
     bidirectional=True,
     boundary_fusion='geometric',
     prb=dict(qk_channels=16, chunk_size=1024),

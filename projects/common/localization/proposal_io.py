@@ -142,9 +142,12 @@ def load_ground_truth(path_or_dict, subset: Optional[str] = None
                                      f'{type(data).__name__}')
     gt = {}
     for video, info in data.items():
+        if not isinstance(info, dict):
+            raise LocalizationInputError(f'{name}: video {video!r}: expected a dict with '
+                                         f'"annotations", got {type(info).__name__}')
         if subset is not None and info.get('subset', subset) != subset:
             continue
-        anns = info.get('annotations') if isinstance(info, dict) else None
+        anns = info.get('annotations')
         if not isinstance(anns, list):
             raise LocalizationInputError(f'{name}: video {video!r} has no "annotations" list')
         rows = []

@@ -321,6 +321,13 @@ def test_kit_matches_ground_truths_in_turn_to_their_best_free_detection():
     # ground-truth order matters: G2 first takes D1 (.905), G1 then D2 (.6): AP 1
     gt_swapped = {'a': [(2., 12., 'c'), (0., 10., 'c')]}
     assert thumos14_kit_ap(gt_swapped, preds, ONE_THR)[0][0, 0] == pytest.approx(1.0)
+    # a ground truth takes its best-overlap detection, not the best-scored one above the
+    # threshold: G = [0, 10] takes D2 (0.8, overlap 1) over D1 (0.9, overlap .6); D1 is then a
+    # false positive ranked first: kit AP 1/2. ActivityNet-style D1 takes G first: AP 1
+    gt_one = {'a': [(0., 10., 'c')]}
+    preds_one = {'a': [(0., 6., 'c', 0.9), (0., 10., 'c', 0.8)]}
+    assert thumos14_kit_ap(gt_one, preds_one, ONE_THR)[0][0, 0] == pytest.approx(0.5)
+    assert detection_ap(gt_one, preds_one, ONE_THR)[0][0, 0] == pytest.approx(1.0)
 
 
 def test_kit_ap_is_not_interpolated():
