@@ -220,7 +220,8 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
     """The newest checkpoint in ``work_dir`` that loads and can be resumed, or None.
 
     Every newer file that does not load is named in a warning; ``last_checkpoint`` pointing at
-    a missing file is reported too. Temporary files of killed saves are removed.
+    a missing file is reported too. Temporary files of killed saves are removed. A
+    ``last_checkpoint`` naming a remote file (``s3://``...) is returned unchecked.
 
     Args:
         work_dir: The run's work dir (where mmengine writes ``last_checkpoint``).
@@ -237,6 +238,8 @@ def find_resumable_checkpoint(work_dir: str) -> Optional[str]:
     if osp.isfile(last_file):
         with open(last_file) as f:
             last = f.read().strip()
+        if '://' in last:  # a remote out_dir (petrel, s3...): mmengine's own loader decides
+            return last
         if last and not osp.isfile(last):
             print_log(f'{last_file} names {last}, which does not exist; resuming from the '
                       'newest checkpoint that loads', logger='current', level=logging.WARNING)

@@ -163,3 +163,8 @@ def test_resume_removes_temp_files_of_dead_processes(tmp_path):
 def test_resume_in_an_empty_or_missing_work_dir(tmp_path):
     assert find_resumable_checkpoint(str(tmp_path)) is None
     assert find_resumable_checkpoint(str(tmp_path / 'none')) is None
+
+
+def test_resume_returns_a_remote_last_checkpoint_unchecked(tmp_path):
+    (tmp_path / 'last_checkpoint').write_text('s3://bucket/run/epoch_7.pth')
+    assert find_resumable_checkpoint(str(tmp_path)) == 's3://bucket/run/epoch_7.pth'
