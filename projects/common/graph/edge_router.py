@@ -8,11 +8,11 @@ that reads the node's output and emits the weights of its outgoing edges, one pe
 Our choices: a single FC with bias by default (``hidden_ratio`` adds FC+ReLU), init
 ``N(0, 0.01)`` with bias 0 so every edge starts near 0.5.
 """
+import math
 from typing import List, Optional, Sequence
 
 import torch
 import torch.nn as nn
-import torch.nn.functional as F
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from torch import Tensor
@@ -81,11 +81,13 @@ class EdgeRouter(BaseModule):
         """B x C x ... feature -> B x num_edges weights."""
         if self.detach_input:
             feat = feat.detach()
-        pooled = feat.mean(dim=tuple(range(2, feat.dim())))
-        if isinstance(self.fc, nn.Linear):  # one module call less per router and forward
-            logits = F.linear(pooled, self.fc.weight, self.fc.bias)
+        dims = tuple(range(2, feat.dim()))
+        if isinstance(self.fc, nn.Linear):
+            # GAP folded into the FC, (sum / HW) W^T + b as one addmm: fewer ops per router
+            logits = torch.addmm(self.fc.bias, feat.sum(dim=dims), self.fc.weight.t(),
+                                 alpha=1.0 / math.prod(feat.shape[2:]))
         else:
-            logits = self.fc(pooled)
+            logits = self.fc(feat.mean(dim=dims))
         if self.gate == 'sigmoid':
             return torch.sigmoid(logits)
         return torch.softmax(logits, dim=1)
