@@ -21,8 +21,10 @@ Everything is measured in one run:
 4. **digits-det mAP, 12 epochs** (section ``digits12``, ``--full`` only): the RetinaNet baseline
    of ``configs/baselines/`` and MimicDet on its 12-epoch schedule, ``--seeds`` seeds each.
 
-Writes ``projects/mimicdet/benchmark/mimicdet_bench.json`` (after every finished run, with
-``complete: false`` until the end; ``--only`` reruns some sections and keeps the others).
+Updates ``projects/mimicdet/benchmark/mimicdet_bench.json`` after every finished run
+(``complete: false`` until the end). Sections that are not rerun keep their values;
+``section_runs`` maps each section to the entry of ``runs_info`` (commit, start time) that
+wrote it; ``--fresh`` starts a new file.
 
 Usage::
 
@@ -284,7 +286,9 @@ def main() -> None:
     parser.add_argument('--quick', action='store_true', help='1 epoch, fewer timing rounds')
     parser.add_argument('--full', action='store_true', help='also the 12-epoch runs')
     parser.add_argument('--only', nargs='+', choices=SECTIONS,
-                        help='run only these sections and keep the others of the JSON')
+                        help='run only these sections (the others keep their JSON values)')
+    parser.add_argument('--fresh', action='store_true',
+                        help='start a new JSON instead of updating the existing one')
     parser.add_argument('--seeds', nargs='+', type=int, default=[0],
                         help='seeds of the 12-epoch runs')
     parser.add_argument('--threads', type=int, default=1,
@@ -298,7 +302,7 @@ def main() -> None:
     sections = args.only or [s for s in SECTIONS if s != 'digits12' or args.full]
     path = osp.join(args.out, 'mimicdet_bench_quick.json' if args.quick else 'mimicdet_bench.json')
     result = {}
-    if args.only and osp.isfile(path):
+    if not args.fresh and osp.isfile(path):  # sections not rerun keep their last values
         with open(path) as f:
             result = json.load(f)
     run_info = dict(quick=args.quick, threads=args.threads, torch=torch.__version__,
@@ -306,6 +310,12 @@ def main() -> None:
                                                              time.gmtime()), **git_state())
     result.setdefault('runs_info', []).append(run_info)
     result['complete'] = False
+
+    done = result.setdefault('section_runs', {})  # section -> index into runs_info
+
+    def finished(section: str) -> None:
+        done[section] = len(result['runs_info']) - 1
+        save()
 
     def save() -> None:
         with open(path, 'w') as f:
@@ -319,7 +329,7 @@ def main() -> None:
             result.pop(key, None)
         res = section_digits6(args, env, save, result)
         result['digits_det_epochs'] = res['epochs']
-        save()
+        finished('digits6')
     rounds, warmup = (5, 2) if args.quick else (15, 3)
     if 'latency' in sections:
         pairs = {
@@ -331,7 +341,7 @@ def main() -> None:
                                                                mimic_loss=None), 512),
         }
         result['latency'] = latency(pairs, rounds, warmup)
-        save()
+        finished('latency')
         print('\n== CPU inference latency (median, predict incl. NMS; random weights) ==')
         print(f'{"setting":32s} {"input":>8s} {"RetinaNet ms":>13s} {"MimicDet ms":>12s} '
               f'{"ratio":>6s}')
@@ -342,7 +352,7 @@ def main() -> None:
     if 'costs' in sections:
         result['costs'] = [graph_costs(TINY_MIMIC, TINY_RETINA, 128, 'tiny r18/16'),
                            graph_costs(COCO_MIMIC, COCO_RETINA, 512, 'R-50-FPN (COCO arch)')]
-        save()
+        finished('costs')
         print('\n== deploy (predict) graph vs training graph ==')
         for c in result['costs']:
             print(f'{c["setting"]:22s} {c["input"]:>8s} params train '
@@ -353,7 +363,7 @@ def main() -> None:
 
     if 'digits12' in sections:
         result['digits_det_12e'] = section_digits12(args, env, save)
-        save()
+        finished('digits12')
     run_info['finished'] = time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime())
     result['complete'] = True
     save()
