@@ -4,6 +4,7 @@ every result quotes the committed JSON it comes from.
 ``model-index.yml`` imports one ``configs/<folder>/metafile.yml`` per config folder (the format
 of mmdet's and mmpretrain's ``.mim`` metafiles, read by ``mim`` and the model-zoo pages). Found
 by glob, so a new method folder or config is checked without editing this test.
+``python tools/model_index.py`` rewrites the metafiles.
 """
 import glob
 import json
@@ -61,7 +62,8 @@ def test_metafile_lists_every_config_of_its_folder_once(folder):
     assert not duplicates, f'{meta} lists these configs more than once: {duplicates}'
     assert sorted(listed) == configs, (
         f'{meta}: missing {sorted(set(configs) - set(listed))}, '
-        f'not a config here {sorted(set(listed) - set(configs))}')
+        f'not a config here {sorted(set(listed) - set(configs))} '
+        '(python tools/model_index.py rewrites it)')
 
 
 def test_every_config_appears_in_exactly_one_metafile():
@@ -117,6 +119,7 @@ def test_every_result_is_a_field_of_a_committed_json():
                     expected = round(float(field) * float(match['scale'] or 1), 2)
                     assert float(value) == pytest.approx(expected, abs=1e-9), (
                         f"{meta}: {model['Name']} {metric} = {value}, but {match['file']} "
-                        f"{match['pointer']} gives {expected}")
+                        f"{match['pointer']} gives {expected} (python tools/model_index.py "
+                        'rewrites it)')
                     quoted += 1
     assert quoted > 0
