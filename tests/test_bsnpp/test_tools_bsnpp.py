@@ -43,3 +43,16 @@ def test_tiny_bsnpp_trains_tests_and_round_trips(tmp_path):
     for key, value in logged.items():
         # the json log rounds to 4 decimals
         assert again[key] == pytest.approx(value, abs=1e-4), key
+
+
+@pytest.mark.slow
+def test_feature_file_of_wrong_shape_stops_train_with_one_line(tmp_path):
+    from tools.data import ensure
+    ensure('anet-features')
+    proc = run_tool(['tools/train.py', CFG, '--work-dir', str(tmp_path), '--cfg-options',
+                     'train_dataloader.dataset.pipeline.1.temporal_dim=30'],
+                    env=dict(OMP_NUM_THREADS='1'), check=False)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: ') and '.csv: features of shape' in last
+    assert '(16, 32), expected (16, 30)' in last

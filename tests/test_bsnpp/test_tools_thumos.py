@@ -44,7 +44,8 @@ def test_thumos_config_trains_and_tests(tmp_path):
     for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
         small += [f'{loader}.dataset.data_root={data}', f'{loader}.dataset.window_size=32',
                   f'{loader}.dataset.window_stride=16', f'{loader}.num_workers=0',
-                  f'{loader}.persistent_workers=False']
+                  f'{loader}.persistent_workers=False',
+                  f'{loader}.dataset.pipeline.0.feat_dim=16']  # LoadWindowFeature's check
     small += ['train_dataloader.batch_size=2']
     run_tool(['tools/train.py', CFG, '--work-dir', work, '--cfg-options',
               'train_cfg.max_epochs=1'] + small, env=dict(OMP_NUM_THREADS='1'))
