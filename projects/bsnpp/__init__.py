@@ -3,7 +3,8 @@
 Importing this package registers, in mmaction2's ``MODELS``: ``BSNPP``, ``UNetPP1d``,
 ``ProposalRelationBlock`` and ``BSNPPLoss``; and, through :mod:`projects.common.localization`,
 the metrics ``ANetProposalMetric``, ``ThumosProposalMetric``, ``TemporalDetectionMetric``, the
-dataset ``Thumos14WindowDataset`` and the transform ``LoadWindowFeature``.
+dataset ``Thumos14WindowDataset`` and the transforms ``LoadWindowFeature`` and
+``CheckLocalizationFeature``.
 See projects/bsnpp/README.md.
 """
 import projects.common.localization  # noqa: F401  (metrics, datasets)
