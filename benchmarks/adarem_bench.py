@@ -17,7 +17,7 @@ this script writes (``projects/adarem/benchmark/adarem_bench.json``; plot ``adar
 3. ``lr_search``: the tiny ResNet-18 of configs/baselines/ on the embedded `digits` data, same
    model, data order, augmentation, schedule (1 warm-up epoch + cosine) and batch for every
    optimizer (SGD, SGD-momentum, Adam, AdamW, AdaRem). Every optimizer gets the same budget: a
-   5-point grid (factor 2) around a start value, on tuning seed ``TUNE_SEED`` (not a reported
+   3-point grid (factor 2) around a start value, on tuning seed ``TUNE_SEED`` (not a reported
    seed); a grid whose best value (final val top-1, then lower val loss) is at an edge is
    widened on that side, and then every grid is padded to the size of the largest, until all
    best values are strictly inside equally large grids.
@@ -30,8 +30,8 @@ this script writes (``projects/adarem/benchmark/adarem_bench.json``; plot ``adar
 
 Usage::
 
-    python benchmarks/adarem_bench.py            # full run (about 15 minutes on 2 cores)
-    python benchmarks/adarem_bench.py --quick    # 1 seed, 2 epochs, 3-point grids
+    python benchmarks/adarem_bench.py            # full run (about 20 minutes on a busy 2-core CPU)
+    python benchmarks/adarem_bench.py --quick    # 1 seed, 2 epochs, 5 timing rounds
 """
 import argparse
 import glob
@@ -353,7 +353,7 @@ def summarize(runs: List[dict]) -> List[dict]:
 
 
 # --------------------------------------------------------------------------- equal lr
-def quadratic(lrs=(0.01, 0.02, 0.035), steps: int = 200) -> List[dict]:
+def quadratic(lrs=(0.01, 0.015, 0.03, 0.035), steps: int = 200) -> List[dict]:
     """f(x) = (x1^2 + 50 x2^2) / 2 from (1, 1): plain SGD and AdaRem at the same lr."""
     curvature = torch.tensor([1.0, 50.0], dtype=torch.float64)
     rows = []
@@ -485,17 +485,18 @@ def print_tables(result: dict) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
-                        help='1 seed, 2 epochs, 3-point grids, 5 timing rounds')
+                        help='1 seed, 2 epochs, 5 timing rounds')
     parser.add_argument('--only', choices=['step_time', 'lam_decay'],
                         help='run only this part (written to adarem_<part>.json)')
     parser.add_argument('--seeds', type=int, default=3)
-    parser.add_argument('--epochs', type=int, default=10)
-    parser.add_argument('--points', type=int, default=5, help='starting grid size')
+    parser.add_argument('--epochs', type=int, default=4)
+    parser.add_argument('--points', type=int, default=3, help='starting grid size')
     parser.add_argument('--rounds', type=int, default=30, help='timed steps per optimizer')
     parser.add_argument('--out', default=osp.join(REPO_ROOT, 'projects', 'adarem', 'benchmark'))
     args = parser.parse_args()
     if args.quick:
-        args.seeds, args.epochs, args.points, args.rounds = 1, 2, 3, 5
+        args.seeds, args.epochs, args.rounds = 1, 2, 5
+    result_settings = dict(points=args.points, rounds=args.rounds)
     os.makedirs(args.out, exist_ok=True)
     begin = time.time()
 
@@ -503,9 +504,11 @@ def main() -> None:
         print(f'[{time.time() - begin:6.0f} s] {msg}', flush=True)
 
     log(f'torch {torch.__version__}, {torch.get_num_threads()} threads')
+    from projects.adarem.functional import CHUNK
     result = dict(settings=dict(quick=args.quick, seeds=list(range(args.seeds)),
                                 epochs=args.epochs, torch=torch.__version__,
-                                threads=torch.get_num_threads()))
+                                threads=torch.get_num_threads(), chunk=CHUNK,
+                                **result_settings))
     result['step_time'] = step_time(args.rounds)
     log('step time done')
     result['lam_decay'] = lam_decay()
@@ -515,8 +518,16 @@ def main() -> None:
         with open(osp.join(args.out, f'adarem_{args.only}.json'), 'w') as f:
             json.dump(result, f, indent=1)
         return
+    out_name = 'adarem_bench_quick' if args.quick else 'adarem_bench'
+
+    def save() -> None:  # after every part, so that a cut run keeps what it measured
+        with open(osp.join(args.out, f'{out_name}.json'), 'w') as f:
+            json.dump(result, f, indent=1)
+
+    save()
     data = load_digits()
     result['lr_search'] = lr_search(data, args.epochs, args.points, log)
+    save()
     selected = {n: s['selected_lr'] for n, s in result['lr_search']['optimizers'].items()}
     runs = []
     for seed in range(args.seeds):
@@ -526,16 +537,16 @@ def main() -> None:
                 f"{r['final_acc']:.2f}, oscillation {r['oscillation']:.3f}")
             runs.append(r)
     result['training'] = summarize(runs)
+    result['runs'] = runs
+    save()
     result['equal_lr'] = equal_lr(data, selected, list(range(args.seeds)), args.epochs, runs,
                                   log)
     result['runs'] = runs
     result['settings']['seconds'] = time.time() - begin
     print_tables(result)
-    name = 'adarem_bench_quick' if args.quick else 'adarem_bench'
-    with open(osp.join(args.out, f'{name}.json'), 'w') as f:
-        json.dump(result, f, indent=1)
-    plot(runs, osp.join(args.out, f'{name.replace("bench", "curves")}.png'))
-    log(f"wrote {osp.join(args.out, name + '.json')}")
+    save()
+    plot(runs, osp.join(args.out, f'{out_name.replace("bench", "curves")}.png'))
+    log(f"wrote {osp.join(args.out, out_name + '.json')}")
 
 
 if __name__ == '__main__':
