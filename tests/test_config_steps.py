@@ -10,9 +10,10 @@ preprocessor, the forward with ``mode='loss'``, the loss sum, backward and
 small spatial size (the model itself is the config's, at full size); localizers get features
 of the config's ``feat_dim`` over ``LOCALIZER_TEMPORAL_DIM`` snippets: the cost of BMN's
 boundary-matching layer grows with the square of ``temporal_dim`` (10-20 s per step at 100-128
-on one core), while no parameter depends on it (checked). No weights are loaded (``init_weights`` is not
-called, so no pretrained checkpoint is fetched). The param schedulers are built too, so the
-first steps use the first iteration's learning rate (a warm-up's, where the config has one).
+on one core), while no parameter depends on it (checked). No weights are loaded
+(``init_weights`` is not called, so no pretrained checkpoint is fetched). The param
+schedulers are built too, so the first steps use the first iteration's learning rate (a
+warm-up's, where the config has one).
 """
 import glob
 import os.path as osp
@@ -181,7 +182,8 @@ def test_two_optimizer_steps(config):
     # every parameter whose step lr * max|grad| is representable next to its values must move
     # (under a warm-up, e.g. lr 2e-5, some small gradients round away in float32)
     must_move = [n for n, p in model.named_parameters()
-                 if lr_of[id(p)] * grad_max.get(n, 0.0) > 1e-5 * max(1e-3, float(before[n].abs().max()))]
+                 if lr_of[id(p)] * grad_max.get(n, 0.0) >
+                 1e-5 * max(1e-3, float(before[n].abs().max()))]
     assert must_move, f'{config}: no parameter can move'
     unchanged = [n for n in must_move if torch.equal(dict(model.named_parameters())[n].detach(),
                                                      before[n])]

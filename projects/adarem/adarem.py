@@ -94,7 +94,7 @@ class AdaRem(Optimizer):
     @torch.no_grad()
     def step(self, closure: Optional[Callable[[], Union[float, torch.Tensor]]] = None
              ) -> Optional[Union[float, torch.Tensor]]:
-        """Perform one optimization step; ``closure`` re-evaluates the model and returns the loss."""
+        """Perform one step; ``closure`` re-evaluates the model and returns the loss."""
         loss = None
         if closure is not None:
             with torch.enable_grad():
