@@ -94,9 +94,21 @@ def test_entries_are_well_formed():
 
 
 def _pointer(data, pointer: str):
+    """JSON pointer; a ``[key=value]`` segment picks the one list item with that key/value."""
     for part in pointer.strip('/').split('/'):
-        data = data[int(part)] if isinstance(data, list) else data[part]
+        select = re.fullmatch(r'\[(.+?)=(.+)\]', part)
+        if select:
+            matches = [d for d in data if str(d.get(select[1])) == select[2]]
+            assert len(matches) == 1, f'{pointer}: {len(matches)} items match {part}'
+            data = matches[0]
+        else:
+            data = data[int(part)] if isinstance(data, list) else data[part]
     return data
+
+
+def test_pointer_selects_list_items_by_key():
+    data = {'runs': [{'model': 'a', 'v': 1}, {'model': 'b', 'v': 2}]}
+    assert _pointer(data, '/runs/[model=b]/v') == 2 and _pointer(data, '/runs/0/v') == 1
 
 
 def test_every_result_is_a_field_of_a_committed_json():
