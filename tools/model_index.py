@@ -92,13 +92,16 @@ RESULTS: Dict[str, list] = {
         TAL + ('AR@100', BSNPP_JSON, '/embedded_val/BSN++/AR@100', 100, None, None)],
     'configs/mimicdet/retinanet_r18-tiny_fpn_1xb16-6e_digits-det.py': [
         DET + ('box AP', MIMICDET_JSON, '/digits_det/[model=retinanet]/bbox_mAP', 100,
-               'seed 0, benchmarks/mimicdet_bench.py', None)],
+               'seed 0, benchmarks/mimicdet_bench.py',
+               ('config', 'configs/mimicdet/retinanet_r18-tiny_fpn_1xb16-6e_digits-det.py'))],
     'configs/mimicdet/mimicdet_r18-tiny_fpn_1xb16-6e_digits-det.py': [
         DET + ('box AP', MIMICDET_JSON, '/digits_det/[model=mimicdet]/bbox_mAP', 100,
-               'seed 0, benchmarks/mimicdet_bench.py', None)],
+               'seed 0, benchmarks/mimicdet_bench.py',
+               ('config', 'configs/mimicdet/mimicdet_r18-tiny_fpn_1xb16-6e_digits-det.py'))],
     'configs/mimicdet/mimicdet_r18-tiny_fpn_bce-obj_1xb16-6e_digits-det.py': [
         DET + ('box AP', MIMICDET_JSON, '/digits_det/[model=mimicdet_bce_obj]/bbox_mAP', 100,
-               'seed 0, benchmarks/mimicdet_bench.py', None)],
+               'seed 0, benchmarks/mimicdet_bench.py',
+               ('config', 'configs/mimicdet/mimicdet_r18-tiny_fpn_bce-obj_1xb16-6e_digits-det.py'))],
 }
 
 #: data root (or annotation file) prefix -> data set name
