@@ -67,6 +67,7 @@ MIMICDET_JSON = 'projects/mimicdet/benchmark/mimicdet_bench.json'
 CLS = ('Image Classification', 'digits (embedded)')
 TAL = ('Temporal Action Localization', 'anet-features (embedded)')
 DET = ('Object Detection', 'digits-det (embedded)')
+MIMICDET_BCE_CFG = 'configs/mimicdet/mimicdet_r18-tiny_fpn_bce-obj_1xb16-6e_digits-det.py'
 
 #: config -> results measured here: (task, dataset, metric, json, JSON pointer, scale, note,
 #: check), where ``check`` = (key, value) the JSON object holding the field must have. A field
@@ -98,10 +99,9 @@ RESULTS: Dict[str, list] = {
         DET + ('box AP', MIMICDET_JSON, '/digits_det/[model=mimicdet]/bbox_mAP', 100,
                'seed 0, benchmarks/mimicdet_bench.py',
                ('config', 'configs/mimicdet/mimicdet_r18-tiny_fpn_1xb16-6e_digits-det.py'))],
-    'configs/mimicdet/mimicdet_r18-tiny_fpn_bce-obj_1xb16-6e_digits-det.py': [
+    MIMICDET_BCE_CFG: [
         DET + ('box AP', MIMICDET_JSON, '/digits_det/[model=mimicdet_bce_obj]/bbox_mAP', 100,
-               'seed 0, benchmarks/mimicdet_bench.py',
-               ('config', 'configs/mimicdet/mimicdet_r18-tiny_fpn_bce-obj_1xb16-6e_digits-det.py'))],
+               'seed 0, benchmarks/mimicdet_bench.py', ('config', MIMICDET_BCE_CFG))],
 }
 
 #: data root (or annotation file) prefix -> data set name
