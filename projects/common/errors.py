@@ -42,7 +42,7 @@ def find_type_keys(cfg: Any, type_name: str, prefix: str = '') -> List[str]:
 def describe(exc: BaseException, config_file: str = '', cfg: Any = None) -> Optional[str]:
     """The one-line message for ``exc``, or None if it is not a known user error."""
     if isinstance(exc, MMPapersError):
-        return str(exc)
+        return _worker_message(str(exc))
     if isinstance(exc, KeyError):
         match = _REGISTRY_MISS.search(str(exc))
         if match:
@@ -54,6 +54,19 @@ def describe(exc: BaseException, config_file: str = '', cfg: Any = None) -> Opti
             return (f'{config_file}: {where}{name!r} is not in the {registry} registry '
                     '(typo, or a missing custom_imports?)')
     return None
+
+
+def _worker_message(message: str) -> str:
+    """The original one-line message of an error re-raised from a DataLoader worker.
+
+    torch re-raises a worker's exception with the same type and the message
+    ``Caught X in DataLoader worker process N.\nOriginal Traceback ...``, whose last line is
+    ``module.X: <original message>``.
+    """
+    if 'DataLoader worker process' not in message or '\n' not in message:
+        return message
+    last = [line for line in message.splitlines() if line.strip()][-1]
+    return last.split(': ', 1)[1] if ': ' in last else last
 
 
 @contextlib.contextmanager

@@ -45,3 +45,23 @@ def test_make_missing_is_used_for_missing_roots(tmp_path):
     cfg = dict(test_dataloader=dict(dataset=dict(data_root=str(root))))
     check_data_paths(cfg, 'cfg.py', make_missing=lambda r: root.mkdir() is None)
     assert root.is_dir()
+
+
+class _BadDataset:
+    """A dataset whose items raise the one-line error a loader would."""
+
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, index):
+        raise MMPapersError(f'data/x.csv: video v_{index}: expected 16 x 32 features, got 8 x 32')
+
+
+def test_error_from_a_dataloader_worker_stays_one_line():
+    import torch
+    loader = torch.utils.data.DataLoader(_BadDataset(), num_workers=1)
+    with pytest.raises(MMPapersError) as info:
+        next(iter(loader))
+    assert '\n' in str(info.value)  # torch's wrapped message, many lines
+    assert describe(info.value, 'cfg.py', {}) == (
+        'data/x.csv: video v_0: expected 16 x 32 features, got 8 x 32')
