@@ -1,13 +1,6 @@
 #!/usr/bin/env bash
 # Usage: [NNODES=1 NODE_RANK=0 PORT=29500 MASTER_ADDR=127.0.0.1] tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args]
 
-# CPU allocator (projects/common/allocator.py): glibc malloc keeps freed memory instead of
-# returning it and page-faulting it back every iteration. MMPAPERS_CPU_ALLOCATOR=default leaves
-# malloc as it is. The same setting as apply_cpu_allocator() there (glibc reads GLIBC_TUNABLES at
-# process start, so every process launched below gets it).
-if [ "${MMPAPERS_CPU_ALLOCATOR:-glibc-tuned}" = "glibc-tuned" ]; then
-    export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864"
-fi
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3

@@ -2,13 +2,6 @@
 # Usage: [GPUS=8 GPUS_PER_NODE=8 CPUS_PER_TASK=5 SRUN_ARGS=""] tools/slurm_train.sh PARTITION JOB_NAME CONFIG WORK_DIR [train.py args]
 set -x
 
-# CPU allocator (projects/common/allocator.py): glibc malloc keeps freed memory instead of
-# returning it and page-faulting it back every iteration. MMPAPERS_CPU_ALLOCATOR=default leaves
-# malloc as it is. The same setting as apply_cpu_allocator() there (glibc reads GLIBC_TUNABLES at
-# process start, so every process launched below gets it).
-if [ "${MMPAPERS_CPU_ALLOCATOR:-glibc-tuned}" = "glibc-tuned" ]; then
-    export GLIBC_TUNABLES="${GLIBC_TUNABLES:+$GLIBC_TUNABLES:}glibc.malloc.trim_threshold=1073741824:glibc.malloc.mmap_threshold=33554432:glibc.malloc.top_pad=67108864"
-fi
 
 PARTITION=$1
 JOB_NAME=$2

@@ -8,6 +8,7 @@ from mmengine.config import Config, DictAction
 from projects.common.atomic_save import (find_resumable_checkpoint,
                                          install_atomic_checkpoint_saves)
 from projects.common.ckpt_guard import guard_runner
+from projects.common.allocator import apply_cpu_allocator
 from projects.common.errors import MMPapersError, cli_errors
 from projects.common.val_rng import RestoreRandomStateHook
 
@@ -78,9 +79,21 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def _apply_cpu_allocator() -> None:
+    """On a machine without CUDA, keep freed heap memory (projects/common/allocator.py).
+
+    CPU training and testing then stop page-faulting the same buffers back every iteration;
+    GPU runs leave malloc as it is. ``MMPAPERS_CPU_ALLOCATOR=default`` turns it off.
+    """
+    import torch
+    if not torch.cuda.is_available():
+        apply_cpu_allocator(logger=None)
+
+
 def main(argv=None) -> None:
     args = parse_args(argv)
     holder = {}
+    _apply_cpu_allocator()
     with cli_errors(args.config, holder):
         install_atomic_checkpoint_saves()
         runner = _bootstrap.build_runner(args, merge_args, holder)
