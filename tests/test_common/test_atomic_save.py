@@ -1,12 +1,10 @@
 """projects.common.atomic_save: whole-or-nothing checkpoint files, deferred deletion of old
 checkpoints, and the newest loadable checkpoint for ``--resume``."""
-import logging
 import os
 import os.path as osp
 
 import pytest
 import torch
-from mmengine.logging import MMLogger
 
 from projects.common.atomic_save import (AtomicTextWriter, atomic_save_checkpoint, atomic_write,
                                          find_resumable_checkpoint,
@@ -110,17 +108,6 @@ def test_mmengine_save_functions_are_the_atomic_one():
     install_atomic_checkpoint_saves()
     for module in (mmengine.runner, mmengine.runner.checkpoint, mmengine.runner.runner):
         assert module.save_checkpoint is atomic_save_checkpoint
-
-
-@pytest.fixture
-def warnings_logged():
-    """Messages of the WARNING records mmengine's current logger emits during the test."""
-    logger, records = MMLogger.get_current_instance(), []
-    handler = logging.Handler(level=logging.WARNING)
-    handler.emit = lambda record: records.append(record.getMessage())
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
 
 
 def _save(path, epoch, mtime):

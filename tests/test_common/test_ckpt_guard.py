@@ -1,10 +1,8 @@
 """projects.common.ckpt_guard: a checkpoint that does not fit the model stops with one line."""
-import logging
 
 import pytest
 import torch
 import torch.nn as nn
-from mmengine.logging import MMLogger
 from mmengine.runner.checkpoint import _load_checkpoint_to_model
 
 from projects.common.ckpt_guard import (CheckpointFitHook, check_checkpoint, checkpoint_fit,
@@ -19,17 +17,6 @@ class Toy(nn.Module):
         super().__init__()
         self.backbone = nn.Sequential(nn.Conv2d(3, 2, 1), nn.BatchNorm2d(2))
         self.head = nn.Linear(2, classes)
-
-
-@pytest.fixture
-def warnings_logged():
-    """Messages of the WARNING records mmengine's current logger emits during the test."""
-    logger, records = MMLogger.get_current_instance(), []
-    handler = logging.Handler(level=logging.WARNING)
-    handler.emit = lambda record: records.append(record.getMessage())
-    logger.addHandler(handler)
-    yield records
-    logger.removeHandler(handler)
 
 
 def test_counts_of_a_checkpoint_without_the_head():
