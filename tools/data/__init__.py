@@ -10,7 +10,7 @@ import os.path as osp
 import shutil
 from typing import Dict
 
-from . import anet_features, digits, digits_det
+from . import anet_features, anet_views, celeba_spoof, digits, digits_det, rate_videos
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATA_ROOT = osp.join(REPO_ROOT, 'data')
@@ -20,6 +20,9 @@ GENERATORS: Dict[str, object] = {
     'digits': digits,
     'digits-det': digits_det,
     'anet-features': anet_features,
+    'anet-views': anet_views,
+    'celeba-spoof': celeba_spoof,
+    'rate-videos': rate_videos,
 }
 
 STAMP = '.mmpapers_dataset.json'
