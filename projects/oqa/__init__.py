@@ -1,0 +1,15 @@
+"""OQA (arXiv 2010.04354): quantized once-for-all MobileNetV3 supernets, 4 -> 3 -> 2 bit.
+
+Importing this package registers in mmpretrain's registries: ``LSQConv2d``,
+``OQAMobileNetV3Supernet``, ``OQAMobileNetV3`` (``MODELS``).
+"""
+from .arch import arch_to_str, block_specs, make_divisible, parse_arch
+from .counter import count_macs_bitops, count_subnet
+from .lsq import LSQConv2d, LSQQuantizer, lsq_quantize, lsq_quantizers
+from .mobilenet_v3 import OQAMobileNetV3, OQAMobileNetV3Supernet
+
+__all__ = [
+    'arch_to_str', 'block_specs', 'make_divisible', 'parse_arch', 'count_macs_bitops',
+    'count_subnet', 'LSQConv2d', 'LSQQuantizer', 'lsq_quantize', 'lsq_quantizers',
+    'OQAMobileNetV3', 'OQAMobileNetV3Supernet'
+]
