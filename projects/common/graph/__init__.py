@@ -8,10 +8,11 @@ from .aggregate import AGGREGATE_IMPLS, DynamicAggregate, aggregate, weighted_su
 from .edge_router import EdgeRouter, RouterEdgeSource
 from .edge_source import EdgeSource, StaticEdgeSource
 from .graph_stage import GraphStage, complete_dag_mask
-from .nodes import block_body, block_shortcut
+from .nodes import (NODE_TYPE_REGISTRY, NodeType, block_body, block_shortcut,
+                    register_node_body, register_node_type)
 
 __all__ = [
     'AGGREGATE_IMPLS', 'DynamicAggregate', 'aggregate', 'weighted_sum', 'EdgeRouter',
     'RouterEdgeSource', 'EdgeSource', 'StaticEdgeSource', 'GraphStage', 'complete_dag_mask', 'block_body',
-    'block_shortcut'
+    'block_shortcut', 'NODE_TYPE_REGISTRY', 'NodeType', 'register_node_body', 'register_node_type'
 ]

@@ -25,19 +25,30 @@ the same values: the weights are written once into the adjacency and each node r
 as a view, the weighted sums run as plain in-place ops (no autograd Function) into one buffer per
 stage (a node's input is dead once the node ran), the ReLU at a node's input is in place, and a
 threshold that cannot remove anything (``tau <= 0``) is skipped.
+
+Topology (TopoNet). The edge mask may be given at construction (``edge_mask``, e.g. a random
+ER/BA/WS graph) and, for a source with a settable topology (:class:`StaticEdgeSource`),
+replaced later (:meth:`GraphStage.set_edge_mask`) or restored from a checkpoint. The
+predecessor lists and the order of the nodes to run are recomputed once per change, never per
+forward. A node is *live* when it is reachable from the stage input and reaches ``out``; a
+node that is not (no live predecessor, or no live successor) is not run and its edges count
+as absent (our rule: a node without inputs would otherwise emit the constant ``F(0)``). So
+removing an edge and zeroing its weight agree whenever both leave the same live nodes, and a
+pruned stage really skips the removed nodes. ``out`` must keep at least one live input.
 """
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.utils.checkpoint as cp
 from mmengine.model import BaseModule
 from mmpretrain.registry import MODELS
 from torch import Tensor
 
 from .aggregate import AGGREGATE_IMPLS, aggregate, weighted_sum
 from .edge_source import EdgeSource
-from .nodes import block_body, block_shortcut, check_node_type
+from .nodes import block_shortcut, body_function, check_node_type
 
 
 def _block_channels(block: nn.Module) -> Tuple[int, int]:
@@ -72,8 +83,9 @@ class GraphStage(BaseModule):
 
     Args:
         blocks: The stage's blocks, built by the base network (N >= 1).
-        node_type: ``'residual'`` (BasicBlock/Bottleneck: ``in`` node, ReLU act) or
-            ``'inverted_residual'`` (MobileNetV2: no ``in`` node, identity act).
+        node_type: ``'residual'`` (BasicBlock/Bottleneck: ``in`` node, ReLU act),
+            ``'inverted_residual'`` (MobileNetV2: no ``in`` node, identity act) or any name
+            added with :func:`~projects.common.graph.nodes.register_node_type`.
         edge_source: Config of the edge source (registered in mmpretrain ``MODELS``; the
             stage fills ``edge_mask``, ``node_channels`` and ``stage_in_channels``).
             Default: DG-Net's ``RouterEdgeSource``.
@@ -84,6 +96,8 @@ class GraphStage(BaseModule):
         force_edge_weight: Debug/analysis: replace every source weight by this constant.
         aggregate_impl: ``'function'`` (memory-lean autograd Function, default), ``'loop'``
             or ``'stack'`` (naive; for the memory benchmark).
+        edge_mask: (N+2) x (N+2) bool, the edges that exist (strictly upper triangular, no
+            edge into node 0); default the complete DAG (:func:`complete_dag_mask`).
         init_cfg: mmengine init config.
     """
 
@@ -95,9 +109,10 @@ class GraphStage(BaseModule):
                  keep_top1_if_empty: bool = False,
                  force_edge_weight: Optional[float] = None,
                  aggregate_impl: str = 'function',
+                 edge_mask: Optional[Tensor] = None,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
-        check_node_type(node_type)
+        layout = check_node_type(node_type)
         if len(blocks) < 1:
             raise ValueError('GraphStage needs at least one block')
         if aggregate_impl not in AGGREGATE_IMPLS:
@@ -112,8 +127,15 @@ class GraphStage(BaseModule):
         self.force_edge_weight = force_edge_weight
         self.aggregate_impl = aggregate_impl
 
-        self.has_in_node = node_type == 'residual'
-        mask = complete_dag_mask(self.num_blocks, self.has_in_node)
+        self.has_in_node = layout.has_in_node
+        self._relu_act = layout.relu_act
+        #: ``fn(block, x)`` of each block's body, looked up once (plain functions, so that a
+        #: deep copy of the stage runs its own blocks)
+        self._body_fns = [body_function(b) for b in blocks]
+        if edge_mask is None:
+            mask = complete_dag_mask(self.num_blocks, self.has_in_node)
+        else:
+            mask = self._check_stage_mask(edge_mask)
         in_ch, _ = _block_channels(blocks[0])
         out_ch = _block_channels(blocks[-1])[1]
         self.in_channels, self.out_channels = in_ch, out_ch
@@ -125,19 +147,85 @@ class GraphStage(BaseModule):
         if not isinstance(self.edge_source, EdgeSource):
             raise TypeError(f'edge_source must build an EdgeSource, got '
                             f'{type(self.edge_source).__name__} from {edge_source!r}')
+        self.last_adjacency: Optional[Tensor] = None
+        self._update_topology()
 
-        # predecessors of each column, as a list and as an index into a column of the
-        # adjacency (a slice where they are contiguous, which they are in a complete DAG)
+    def _check_stage_mask(self, edge_mask) -> Tensor:
+        n = self.num_blocks + 2
+        mask = torch.as_tensor(edge_mask).detach().cpu().bool()
+        if mask.shape != (n, n):
+            raise ValueError(f'edge_mask must be {n} x {n} for a stage of {self.num_blocks} '
+                             f'blocks, got {tuple(mask.shape)}')
+        if torch.tril(mask).any():
+            raise ValueError('edge_mask must be strictly upper triangular (a DAG in order)')
+        if mask[:, 1].any():
+            raise ValueError('edge_mask: node 0 reads the raw stage input; no edge may enter '
+                             'it (column 1)')
+        if not self.has_in_node and mask[0].any():
+            raise ValueError(f'edge_mask: node_type {self.node_type!r} has no in node '
+                             '(row 0 must be empty)')
+        return mask
+
+    def _update_topology(self) -> None:
+        """Recompute the live nodes, predecessor lists and run order from the mask."""
+        mask = self.edge_source.edge_mask.detach().cpu()
+        self._check_stage_mask(mask)
+        n = self.num_blocks + 2
+        reach = [False] * n
+        reach[0] = self.has_in_node
+        reach[1] = True
+        for j in range(2, n):
+            reach[j] = any(reach[i] and bool(mask[i, j]) for i in range(j))
+        to_out = [False] * n
+        to_out[n - 1] = True
+        for i in range(n - 2, -1, -1):
+            to_out[i] = any(to_out[j] and bool(mask[i, j]) for j in range(i + 1, n))
+        live = [r and o for r, o in zip(reach, to_out)]
+        if not live[n - 1]:
+            raise ValueError('edge_mask leaves the stage output (out) without a live input: '
+                             'no path from the stage input to out')
+        #: per node: run it (reachable from the input and reaching out)
+        self.live_nodes: List[bool] = live
+        live_t = torch.tensor(live)
+        #: existing edges between live nodes: the stage's effective topology
+        self.live_edge_mask = mask & live_t[:, None] & live_t[None, :]
+        self._has_dead_edges = not torch.equal(self.live_edge_mask, mask)
+        # live predecessors of each live column, as a list and as an index into a column of
+        # the adjacency (a slice where they are contiguous, as in a complete DAG)
         self.preds: Dict[int, List[int]] = {
-            j: [i for i in range(j) if mask[i, j]] for j in range(2, self.num_blocks + 2)}
+            j: [i for i in range(j) if self.live_edge_mask[i, j]]
+            for j in range(2, n) if live[j]}
         self.pred_index: Dict[int, Union[slice, List[int]]] = {
             j: (slice(p[0], p[-1] + 1) if p == list(range(p[0], p[-1] + 1)) else p)
             for j, p in self.preds.items()}
+        self._run_cols = sorted(self.preds)
         # position of column j in row i's weights
         self.col_pos: Dict[Tuple[int, int], int] = {
             (i, j): pos for i, succ in enumerate(self.edge_source.successors)
             for pos, j in enumerate(succ)}
-        self.last_adjacency: Optional[Tensor] = None
+        self._topology_version = self.edge_source.topology_version
+
+    def set_edge_mask(self, edge_mask: Tensor) -> None:
+        """Set the stage's topology (a settable edge source only, e.g. a pruned graph).
+
+        Raises:
+            ValueError: on a mask of another size, one that is not a DAG in node order, has
+                an edge into node 0, leaves ``out`` without a live input, or a source whose
+                topology is fixed.
+        """
+        mask = self._check_stage_mask(edge_mask)
+        old = self.edge_source.edge_mask.clone()
+        self.edge_source.set_edge_mask(mask)
+        try:
+            self._update_topology()
+        except ValueError:
+            self.edge_source.set_edge_mask(old)
+            self._update_topology()
+            raise
+
+    def edge_l1(self) -> Tensor:
+        """``sum |w|`` over the stage's learnable edges (see the edge source's ``edge_l1``)."""
+        return self.edge_source.edge_l1()
 
     @property
     def edge_mask(self) -> Tensor:
@@ -162,7 +250,13 @@ class GraphStage(BaseModule):
 
     def _act(self, x: Tensor) -> Tensor:
         # in place: ``x`` is always a fresh aggregate that nothing else holds or saved
-        return F.relu(x, inplace=True) if self.node_type == 'residual' else x
+        return F.relu(x, inplace=True) if self._relu_act else x
+
+    def _body(self, k: int, x: Tensor) -> Tensor:
+        block = self._modules[str(k)]
+        if getattr(block, 'with_cp', False) and x.requires_grad:
+            return cp.checkpoint(self._body_fns[k], block, x, use_reentrant=False)
+        return self._body_fns[k](block, x)
 
     def _row(self, row: int, y: Tensor, stage_input: Tensor) -> Tensor:
         if self.force_edge_weight is not None:
@@ -206,14 +300,17 @@ class GraphStage(BaseModule):
         kept = torch.zeros(adj.shape, dtype=torch.bool, device=adj.device)
         for col, idx in self.pred_index.items():
             kept[:, idx, col] = self.keep_mask(adj[:, idx, col])
-        return kept & self.edge_mask.to(adj.device)
+        return kept & self.live_edge_mask.to(adj.device)
 
     def forward(self, x: Tensor) -> Tensor:
+        if self._topology_version != self.edge_source.topology_version:
+            self._update_topology()  # the mask was set or loaded since the last forward
         n = self.num_blocks
         num_nodes = n + 2
         grad = torch.is_grad_enabled()
         prune = self._can_prune()
         succ_index = self.edge_source.successor_index
+        live = self.live_nodes
         outs: List[Optional[Tensor]] = [None] * num_nodes
         rows: List[Optional[Tensor]] = [None] * num_nodes
         # one adjacency per forward: row i written when router i fires, column j read when
@@ -227,17 +324,19 @@ class GraphStage(BaseModule):
                 w = w.detach()
             adj[:, row, succ_index[row]] = w
 
-        first = self[0]
         if self.has_in_node:
-            shortcut = block_shortcut(first)
-            outs[0] = shortcut(x) if shortcut is not None else x
-            emit(0, outs[0])
-            outs[1] = block_body(first)(x)
-        else:
-            outs[1] = first(x)
-        emit(1, outs[1])
+            if live[0]:
+                shortcut = block_shortcut(self[0])
+                outs[0] = shortcut(x) if shortcut is not None else x
+                emit(0, outs[0])
+            if live[1]:
+                outs[1] = self._body(0, x)
+                emit(1, outs[1])
+        elif live[1]:
+            outs[1] = self[0](x)
+            emit(1, outs[1])
         z, buf = x, None
-        for col in range(2, num_nodes):
+        for col in self._run_cols:
             preds, idx = self.preds[col], self.pred_index[col]
             feats = [outs[i] for i in preds]
             if grad:
@@ -256,10 +355,12 @@ class GraphStage(BaseModule):
             if col == num_nodes - 1:
                 z = agg
                 break
-            outs[col] = block_body(self[col - 1])(self._act(agg))
+            outs[col] = self._body(col - 1, self._act(agg))
             if buf is not None and _shares_memory(outs[col], buf):
                 buf = None  # a body that returns (a view of) its input keeps it
             emit(col, outs[col])
+        if self._has_dead_edges:  # edges of nodes that were not run are absent
+            adj = adj * self.live_edge_mask.to(adj.device)
         self.last_adjacency = adj
         return self._act(z)
 
