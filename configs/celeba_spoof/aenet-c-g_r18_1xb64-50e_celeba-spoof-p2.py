@@ -1,0 +1,14 @@
+# AENet_{C,G}: live/spoof + depth and reflection heads.
+# CelebA-Spoof protocol 2 (metas/protocol2), the released recipe (SGD lr 5e-3, 50 epochs).
+_base_ = [
+    './_base_/aenet-c-s-g_r18.py',
+    './_base_/celeba-spoof_intra_bs64.py',
+    './_base_/schedule_sgd-5e-3_50e.py',
+]
+
+model = dict(head=dict(with_semantic=False, with_geometric=True))
+
+train_dataloader = dict(dataset=dict(
+    ann_file='metas/protocol2/train_label.json'))
+val_dataloader = dict(dataset=dict(ann_file='metas/protocol2/test_label.json'))
+test_dataloader = val_dataloader
