@@ -1,0 +1,16 @@
+"""AWS (arXiv 2009.14737): auto-augment search via augmentation-wise weight sharing.
+
+Importing this package registers, in mmpretrain's registries: ``AWSPolicyAugment``
+(``TRANSFORMS``), ``AWSSearchLoop`` (``LOOPS``), ``StratifiedSubset`` (``DATASETS``) and the
+``WideResNet_CIFAR`` / ``PyramidNet_CIFAR`` backbones (``MODELS``).
+"""
+from .backbones import PyramidNet_CIFAR, WideResNet_CIFAR
+from .op_space import OP_NAMES, build_op_space, op_magnitudes
+from .policy import AWSPolicy, reward_topk
+from .ppo import AWSPPOAgent
+from .search_loop import AWSSearchLoop, state_hash
+from .subset import StratifiedSubset
+from .transform import AWSPolicyAugment
+
+__all__ = ['OP_NAMES', 'build_op_space', 'op_magnitudes', 'AWSPolicy', 'reward_topk',
+           'AWSPPOAgent', 'AWSSearchLoop', 'state_hash', 'StratifiedSubset', 'AWSPolicyAugment']
