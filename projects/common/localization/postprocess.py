@@ -113,3 +113,48 @@ def proposals_to_list(candidates: np.ndarray, video_info: dict, soft_nms_alpha: 
 SOFT_NMS: Dict[str, Callable] = {'mmaction': soft_nms, 'numpy': soft_nms_np}
 
 __all__ = ['bm_candidates', 'soft_nms_np', 'proposals_to_list', 'SOFT_NMS', 'SCORE_FUSIONS']
+
+
+def resample_boundary(prob: np.ndarray, temporal_dim: int) -> np.ndarray:
+    """Resample ``(..., T)`` boundary probabilities to ``temporal_dim`` points.
+
+    Index ``i`` of a BMN boundary curve is the time ``i / T`` (BMN's ``tmin = start / T``);
+    the new curve is the linear interpolation of the old one at ``i' / T'`` (clamped at the
+    ends). Resampling to the same T returns the input unchanged.
+    """
+    prob = np.asarray(prob)
+    tscale = prob.shape[-1]
+    if tscale == temporal_dim:
+        return prob
+    pos = np.arange(temporal_dim) * (tscale / temporal_dim)
+    flat = prob.reshape(-1, tscale)
+    out = np.stack([np.interp(pos, np.arange(tscale), row) for row in flat])
+    return out.reshape(prob.shape[:-1] + (temporal_dim, )).astype(prob.dtype)
+
+
+def resample_bm_map(bm_map: np.ndarray, temporal_dim: int) -> np.ndarray:
+    """Resample ``(..., T, T)`` BM maps indexed ``[duration, start]`` to ``temporal_dim``.
+
+    Cell ``(d, s)`` is the proposal ``[s / T, (s + d + 1) / T]``; a new cell takes the
+    bilinear interpolation of the old map at the same normalised start and end (coordinates
+    clamped to the grid). Resampling to the same T returns the input unchanged.
+    """
+    bm_map = np.asarray(bm_map)
+    tscale = bm_map.shape[-1]
+    if tscale == temporal_dim:
+        return bm_map
+    d_new, s_new = np.meshgrid(np.arange(temporal_dim), np.arange(temporal_dim), indexing='ij')
+    start = s_new / temporal_dim * tscale
+    dur = (d_new + 1) / temporal_dim * tscale - 1
+    s = np.clip(start, 0, tscale - 1)
+    d = np.clip(dur, 0, tscale - 1)
+    s0, d0 = np.floor(s).astype(int), np.floor(d).astype(int)
+    s1, d1 = np.minimum(s0 + 1, tscale - 1), np.minimum(d0 + 1, tscale - 1)
+    ws, wd = s - s0, d - d0
+    m = bm_map.astype(np.float64)
+    out = ((1 - wd) * (1 - ws) * m[..., d0, s0] + (1 - wd) * ws * m[..., d0, s1] +
+           wd * (1 - ws) * m[..., d1, s0] + wd * ws * m[..., d1, s1])
+    return out.astype(bm_map.dtype)
+
+
+__all__ += ['resample_boundary', 'resample_bm_map']

@@ -257,3 +257,64 @@ def detections_as_tuples(results: Dict[str, List[dict]]) -> Dict[str, list]:
 __all__ = ['VERSION', 'strip_v', 'results_to_json', 'dump_results', 'load_results',
            'load_ground_truth', 'load_thumos14_annotations', 'load_thumos14_ambiguous',
            'proposals_as_arrays', 'gt_as_arrays', 'detections_as_tuples']
+
+
+UNKNOWN_LABEL_MODES = ('error', 'drop')
+
+
+def filter_labels(results: Dict[str, List[dict]], classes: Iterable[str],
+                  unknown_label: str = 'error', name: str = '<results>'
+                  ) -> Tuple[Dict[str, List[dict]], int]:
+    """Keep the detections whose ``label`` is one of ``classes`` (matched by name, exactly).
+
+    The official ActivityNet reader raises on a label outside the ground-truth taxonomy;
+    ``unknown_label='error'`` does the same with one line naming the file, video, entry and
+    label; ``'drop'`` removes such detections instead.
+
+    Returns:
+        ``(results, number dropped)``.
+    """
+    if unknown_label not in UNKNOWN_LABEL_MODES:
+        raise ValueError(f'unknown_label must be one of {UNKNOWN_LABEL_MODES}, got '
+                         f'{unknown_label!r}')
+    known = set(classes)
+    out, dropped = {}, 0
+    for vid, dets in results.items():
+        kept = []
+        for i, det in enumerate(dets):
+            if det.get('label') in known:
+                kept.append(det)
+            elif unknown_label == 'error':
+                raise LocalizationInputError(
+                    f'{name}: video {vid!r}, entry {i}: label {det.get("label")!r} is not in '
+                    f'the taxonomy ({len(known)} classes; labels are matched by name, '
+                    f"exactly; set unknown_label='drop' to drop such detections)")
+            else:
+                dropped += 1
+        out[vid] = kept
+    return out, dropped
+
+
+def load_taxonomy(path_or_list) -> List[str]:
+    """Class names from a list, a text file (one name per line) or an official ActivityNet
+    json (its ``taxonomy`` entries' ``nodeName`` that are leaves)."""
+    if not isinstance(path_or_list, str):
+        return [str(c) for c in path_or_list]
+    if path_or_list.endswith('.json'):
+        data, name = _read_json(path_or_list, 'taxonomy file')
+        tax = data.get('taxonomy') if isinstance(data, dict) else None
+        if not isinstance(tax, list):
+            raise LocalizationInputError(f'{name}: expected an official ActivityNet json with a '
+                                         f'"taxonomy" list')
+        parents = {n.get('parentId') for n in tax}
+        return [n['nodeName'] for n in tax if n.get('nodeId') not in parents]
+    try:
+        with open(path_or_list) as f:
+            names = [line.rstrip('\n') for line in f if line.strip()]
+    except OSError as exc:
+        raise LocalizationInputError(f'{path_or_list}: cannot read the class list: '
+                                     f'{exc.strerror}') from None
+    return names
+
+
+__all__ += ['filter_labels', 'load_taxonomy', 'UNKNOWN_LABEL_MODES']
