@@ -24,7 +24,15 @@ import torch
 
 from .op_space import NUM_OPS, OP_NAMES
 
+from projects.common.errors import MMPapersError
+
 NORMALIZE = ('sigmoid', 'softmax')
+
+
+class AWSPolicyError(MMPapersError, ValueError):
+    """A bad policy file or value; one line naming the file and entry (``tools/train.py``
+    prints it as a single ``error:`` line)."""
+
 FORMAT = 'aws-policy/v1'
 
 
@@ -35,7 +43,7 @@ def normalize_probs(theta: torch.Tensor, normalize: str = 'sigmoid') -> torch.Te
         return s / s.sum(dim=-1, keepdim=True)
     if normalize == 'softmax':
         return theta.softmax(dim=-1)
-    raise ValueError(f'normalize must be one of {NORMALIZE}, got {normalize!r}')
+    raise AWSPolicyError(f'normalize must be one of {NORMALIZE}, got {normalize!r}')
 
 
 class AWSPolicy:
@@ -55,14 +63,14 @@ class AWSPolicy:
     def __init__(self, theta1: Optional[torch.Tensor] = None,
                  theta2: Optional[torch.Tensor] = None, normalize: str = 'sigmoid') -> None:
         if normalize not in NORMALIZE:
-            raise ValueError(f'normalize must be one of {NORMALIZE}, got {normalize!r}')
+            raise AWSPolicyError(f'normalize must be one of {NORMALIZE}, got {normalize!r}')
         self.normalize = normalize
         t1 = torch.zeros(NUM_OPS, dtype=torch.float64) if theta1 is None else \
             torch.as_tensor(theta1, dtype=torch.float64).clone()
         t2 = torch.zeros(NUM_OPS, NUM_OPS, dtype=torch.float64) if theta2 is None else \
             torch.as_tensor(theta2, dtype=torch.float64).clone()
         if t1.shape != (NUM_OPS, ) or t2.shape != (NUM_OPS, NUM_OPS):
-            raise ValueError(f'theta1/theta2 must have shapes ({NUM_OPS},)/({NUM_OPS}, {NUM_OPS}),'
+            raise AWSPolicyError(f'theta1/theta2 must have shapes ({NUM_OPS},)/({NUM_OPS}, {NUM_OPS}),'
                              f' got {tuple(t1.shape)}/{tuple(t2.shape)}')
         self.theta1 = torch.nn.Parameter(t1)
         self.theta2 = torch.nn.Parameter(t2)
@@ -127,35 +135,35 @@ class AWSPolicy:
     def from_dict(cls, data: dict, source: str = '<dict>') -> 'AWSPolicy':
         """Build from :meth:`to_dict` output; errors name ``source`` and the entry."""
         if not isinstance(data, dict):
-            raise ValueError(f'{source}: expected a JSON object with theta1/theta2, '
+            raise AWSPolicyError(f'{source}: expected a JSON object with theta1/theta2, '
                              f'got {type(data).__name__}')
         names = data.get('op_names', list(OP_NAMES))
         if not isinstance(names, list) or len(names) != NUM_OPS:
-            raise ValueError(f'{source}: op_names must list the {NUM_OPS} AWS ops, got '
+            raise AWSPolicyError(f'{source}: op_names must list the {NUM_OPS} AWS ops, got '
                              f'{len(names) if isinstance(names, list) else type(names).__name__}')
         for k, name in enumerate(names):
             if name not in OP_NAMES:
-                raise ValueError(f'{source}: op_names[{k}]={name!r} is not an AWS op '
+                raise AWSPolicyError(f'{source}: op_names[{k}]={name!r} is not an AWS op '
                                  f'(expected one of {OP_NAMES[0]!r} ... {OP_NAMES[-1]!r})')
             if name != OP_NAMES[k]:
-                raise ValueError(f'{source}: op_names[{k}]={name!r}, expected {OP_NAMES[k]!r} '
+                raise AWSPolicyError(f'{source}: op_names[{k}]={name!r}, expected {OP_NAMES[k]!r} '
                                  '(the official sorted order)')
         normalize = data.get('normalize', 'sigmoid')
         if normalize not in NORMALIZE:
-            raise ValueError(f'{source}: normalize={normalize!r}, expected one of {NORMALIZE}')
+            raise AWSPolicyError(f'{source}: normalize={normalize!r}, expected one of {NORMALIZE}')
         thetas = []
         for key, shape in (('theta1', (NUM_OPS, )), ('theta2', (NUM_OPS, NUM_OPS))):
             if key not in data:
-                raise ValueError(f'{source}: missing entry {key!r} (shape {shape})')
+                raise AWSPolicyError(f'{source}: missing entry {key!r} (shape {shape})')
             try:
                 value = np.asarray(data[key], dtype=np.float64)
             except (TypeError, ValueError):
-                raise ValueError(f'{source}: {key} is not a numeric array of shape {shape}') \
+                raise AWSPolicyError(f'{source}: {key} is not a numeric array of shape {shape}') \
                     from None
             if value.shape != shape:
-                raise ValueError(f'{source}: {key} has shape {value.shape}, expected {shape}')
+                raise AWSPolicyError(f'{source}: {key} has shape {value.shape}, expected {shape}')
             if not np.isfinite(value).all():
-                raise ValueError(f'{source}: {key} holds non-finite values')
+                raise AWSPolicyError(f'{source}: {key} holds non-finite values')
             thetas.append(torch.from_numpy(value))
         return cls(thetas[0], thetas[1], normalize=normalize)
 
@@ -169,13 +177,13 @@ class AWSPolicy:
                 they default to ``'sigmoid'``).
         """
         if not osp.isfile(path):
-            raise ValueError(f'{path}: policy file not found')
+            raise AWSPolicyError(f'{path}: policy file not found')
         if path.endswith('.json'):
             try:
                 with open(path) as f:
                     data = json.load(f)
             except json.JSONDecodeError as exc:
-                raise ValueError(f'{path}: not valid JSON ({exc})') from None
+                raise AWSPolicyError(f'{path}: not valid JSON ({exc})') from None
             policy = cls.from_dict(data, source=path)
         else:
             policy = cls.from_official(path)
@@ -190,12 +198,12 @@ class AWSPolicy:
         try:
             state = torch.load(path, map_location='cpu', weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is a user error here
-            raise ValueError(f'{path}: not a readable agent checkpoint ({exc})'.splitlines()[0]) \
+            raise AWSPolicyError(f'{path}: not a readable agent checkpoint ({exc})'.splitlines()[0]) \
                 from None
         if isinstance(state, dict) and 'agent' in state:
             state = state['agent']
         if not isinstance(state, dict) or not {'first_param', 'second_param'} <= set(state):
-            raise ValueError(f'{path}: expected an official agent state with first_param and '
+            raise AWSPolicyError(f'{path}: expected an official agent state with first_param and '
                              'second_param')
         return cls.from_dict(dict(theta1=torch.as_tensor(state['first_param']).tolist(),
                                   theta2=torch.as_tensor(state['second_param']).tolist()),
@@ -225,7 +233,7 @@ def sample_index(cdf: np.ndarray, u: Union[float, np.ndarray]) -> np.ndarray:
 def reward_topk(accuracies: Sequence[float], k: int = 2) -> float:
     """The official reward: the mean of the best ``k`` per-epoch accuracies."""
     if not accuracies:
-        raise ValueError('reward_topk needs at least one accuracy')
+        raise AWSPolicyError('reward_topk needs at least one accuracy')
     best = sorted(accuracies)[-k:]
     return sum(best) / len(best)
 

@@ -20,6 +20,7 @@ Ours (configurable, [D]/[R] in the README): the exact warm-up formula of the age
 (``lr_k = start + (lr - start) * min(k, warmup_loops) / warmup_loops`` after the ``k``-th
 scheduler step), float64 parameters, and several trajectories per rank run one after another.
 """
+import copy
 from typing import List, Optional, Sequence
 
 import torch
@@ -162,7 +163,7 @@ class AWSPPOAgent:
         return dict(theta1=self.policy.theta1.detach().clone(),
                     theta2=self.policy.theta2.detach().clone(),
                     normalize=self.policy.normalize,
-                    optimizer=self.optimizer.state_dict(),
+                    optimizer=copy.deepcopy(self.optimizer.state_dict()),
                     scheduler_steps=self.scheduler_steps,
                     running_baselines=None if self.running_baselines is None
                     else list(self.running_baselines),
