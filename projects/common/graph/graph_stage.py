@@ -74,6 +74,25 @@ def complete_dag_mask(num_blocks: int, has_in_node: bool) -> Tensor:
     return mask
 
 
+def live_nodes(edge_mask: Tensor, has_in_node: bool) -> List[bool]:
+    """Per node (in, 0..N-1, out): reachable from the stage input and reaching ``out``.
+
+    The sources are ``in`` (when the stage has one) and node 0 (which reads the raw input).
+    """
+    mask = edge_mask.detach().cpu().bool()
+    n = mask.shape[0]
+    reach = [False] * n
+    reach[0] = bool(has_in_node)
+    reach[1] = True
+    for j in range(2, n):
+        reach[j] = any(reach[i] and bool(mask[i, j]) for i in range(j))
+    to_out = [False] * n
+    to_out[n - 1] = True
+    for i in range(n - 2, -1, -1):
+        to_out[i] = any(to_out[j] and bool(mask[i, j]) for j in range(i + 1, n))
+    return [r and o for r, o in zip(reach, to_out)]
+
+
 @MODELS.register_module()
 class GraphStage(BaseModule):
     """Blocks of one stage as a weighted complete DAG; weights from a pluggable edge source.
@@ -171,16 +190,7 @@ class GraphStage(BaseModule):
         mask = self.edge_source.edge_mask.detach().cpu()
         self._check_stage_mask(mask)
         n = self.num_blocks + 2
-        reach = [False] * n
-        reach[0] = self.has_in_node
-        reach[1] = True
-        for j in range(2, n):
-            reach[j] = any(reach[i] and bool(mask[i, j]) for i in range(j))
-        to_out = [False] * n
-        to_out[n - 1] = True
-        for i in range(n - 2, -1, -1):
-            to_out[i] = any(to_out[j] and bool(mask[i, j]) for j in range(i + 1, n))
-        live = [r and o for r, o in zip(reach, to_out)]
+        live = live_nodes(mask, self.has_in_node)
         if not live[n - 1]:
             raise ValueError('edge_mask leaves the stage output (out) without a live input: '
                              'no path from the stage input to out')
