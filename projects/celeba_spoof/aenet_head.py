@@ -148,7 +148,7 @@ class AENetHead(BaseModule):
             target = self._stack(data_samples, field, what).to(device)
             pred = out[name]
             if name == 'attr':
-                target = target.float()
+                target = target.to(pred.dtype)
                 mask = torch.ones_like(live, dtype=torch.bool) if self.attr_on_spoof else live == 0
                 mask = mask & (target >= 0).all(dim=1)  # -1 = unknown (txt lists)
                 if mask.any():
@@ -156,7 +156,7 @@ class AENetHead(BaseModule):
                 else:
                     term = pred.sum() * 0.0
             elif name in ('depth', 'reflect'):
-                term = F.mse_loss(pred, target.float().reshape(pred.shape))
+                term = F.mse_loss(pred, target.to(pred.dtype).reshape(pred.shape))
             else:
                 target = target.long().reshape(-1)
                 valid = target >= 0
