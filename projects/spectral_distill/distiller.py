@@ -6,8 +6,7 @@ distribution distillation, collaborative training) come from the abstract; the t
 adapters, loss forms, weights and the three training modes are our reconstruction and are
 all configurable (projects/spectral_distill/README.md lists which).
 """
-import copy
-import math
+import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -264,6 +263,9 @@ class SpectralCollabDistiller(BaseModel):
         """Initialise the student and adapters; load ``teacher_ckpt`` into the teacher."""
         self.student.init_weights()
         if self.teacher_ckpt:
+            if '://' not in self.teacher_ckpt and not osp.isfile(self.teacher_ckpt):
+                raise ValueError(f'model.teacher_ckpt: {self.teacher_ckpt} not found (train the '
+                                 'teacher first, or give a URL)')
             load_checkpoint(self.teacher, self.teacher_ckpt, map_location='cpu', strict=True,
                             logger='current')
         else:

@@ -240,3 +240,29 @@ def test_warmup_hook_ramps_factor():
 def test_bad_mode_raises():
     with pytest.raises(ValueError, match='model.mode'):
         build(mode='online')
+
+
+def test_single_wrapper_holds_student_side_only_with_tsm_groups():
+    model = build(mode='uncertainty')
+    ow = build_optim_wrapper(model, dict(
+        constructor='SpectralDistillOptimWrapperConstructor',
+        inner_constructor='TSMOptimWrapperConstructor', paramwise_cfg=dict(fc_lr5=True),
+        optimizer=dict(type='SGD', lr=0.1, weight_decay=1e-4)))
+    groups = ow.optimizer.param_groups
+    ids = {id(p) for g in groups for p in g['params']}
+    expected = {id(p) for p in model.student.parameters()} | \
+        {id(p) for p in model.adapters.parameters()} | {id(p) for p in model.log_vars.values()}
+    assert ids == expected
+    fc = model.student.cls_head.fc_cls
+    lr_of = {id(p): g['lr'] for g in groups for p in g['params']}
+    assert lr_of[id(fc.weight)] == pytest.approx(0.5) and lr_of[id(fc.bias)] == pytest.approx(1.0)
+    assert lr_of[id(model.adapters[0].conv.weight)] == pytest.approx(0.1)
+    log_var_group = [g for g in groups if any(p is model.log_vars['spec'] for p in g['params'])]
+    assert log_var_group[0]['weight_decay'] == 0
+
+
+def test_missing_teacher_checkpoint_is_one_line_error():
+    model = build(teacher_ckpt='work_dirs/none/epoch_1.pth')
+    with pytest.raises(ValueError, match=r'^model.teacher_ckpt: work_dirs/none/epoch_1.pth not '
+                                         r'found'):
+        model.init_weights()
