@@ -47,6 +47,16 @@ def weighted_map_mean(maps: Sequence[np.ndarray], weights: Sequence[float]) -> n
     return np.sort(prods, axis=0).sum(axis=0).astype(np.asarray(maps[0]).dtype)
 
 
+def check_common_t(dims: Sequence[int], names: Sequence[str]) -> None:
+    """One-line :class:`LocalizationInputError` naming the first member whose T differs."""
+    for i, t in enumerate(dims[1:], 1):
+        if t != dims[0]:
+            raise LocalizationInputError(
+                f"EnsembleLocalizer: rule='map_mean' needs one temporal_dim, but {names[i]} "
+                f"has T={t} and {names[0]} has T={dims[0]}; set the ensemble's temporal_dim "
+                f'to resample every member to one T')
+
+
 def fuse_member_maps(member_maps: Sequence[Dict[str, np.ndarray]], weights: Sequence[float],
                      temporal_dim: Optional[int] = None,
                      names: Optional[Sequence[str]] = None) -> Dict[str, np.ndarray]:
@@ -57,14 +67,8 @@ def fuse_member_maps(member_maps: Sequence[Dict[str, np.ndarray]], weights: Sequ
     """
     names = list(names) if names is not None else [f'member {i}' for i in
                                                    range(len(member_maps))]
-    dims = [m['start'].shape[-1] for m in member_maps]
     if temporal_dim is None:
-        for i, t in enumerate(dims[1:], 1):
-            if t != dims[0]:
-                raise LocalizationInputError(
-                    f"EnsembleLocalizer: rule='map_mean' needs one temporal_dim, but {names[i]}"
-                    f' has T={t} and {names[0]} has T={dims[0]}; set the ensemble\'s '
-                    f'temporal_dim to resample every member to one T')
+        check_common_t([m['start'].shape[-1] for m in member_maps], names)
         resampled = member_maps
     else:
         resampled = [dict(start=resample_boundary(m['start'], temporal_dim),
@@ -213,4 +217,4 @@ class EnsembleLocalizer(BaseModel):
         return outputs
 
 
-__all__ = ['EnsembleLocalizer', 'fuse_member_maps', 'weighted_map_mean', 'RULES']
+__all__ = ['EnsembleLocalizer', 'fuse_member_maps', 'check_common_t', 'weighted_map_mean', 'RULES']

@@ -40,7 +40,7 @@ from projects.common.localization.proposal_io import (dump_results, gt_as_arrays
                                                       proposals_as_arrays, results_to_json,
                                                       strip_v)
 from .classification import average_video_scores, classify_proposals, load_video_scores
-from .ensemble import EnsembleLocalizer
+from .ensemble import RULES, EnsembleLocalizer, check_common_t
 from .metric import anet_detection_map, evaluate_anet_detection
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -180,6 +180,17 @@ def run_pipeline(cfg: Config, work_dir: Optional[str] = None,
         return report
     gt = load_ground_truth(gt_file)
 
+    # fail before any training if map_mean would average maps of different T
+    ens_cfg = dict(cfg.ensemble)
+    rules = list(ens_cfg.pop('rules', ['map_mean']))
+    bad = [r for r in rules if r not in RULES]
+    if bad or not rules:
+        raise ValueError(f'ensemble.rules must be a non-empty list of {RULES}, got {rules}')
+    if 'map_mean' in rules and ens_cfg.get('temporal_dim') is None:
+        dims = [Config.fromfile(_repo_path(g['config'])).model.get('temporal_dim')
+                for g in cfg.generators]
+        check_common_t(dims, [g['name'] for g in cfg.generators])
+
     # stage 0: features
     if cfg.get('extract'):
         from tools.misc.anet_extract_features import extract_features
@@ -223,8 +234,6 @@ def run_pipeline(cfg: Config, work_dir: Optional[str] = None,
     _show('stage 1: generators (each alone; detections with the stage-3 classifier)', rows)
 
     # stage 2: ensemble
-    ens_cfg = dict(cfg.ensemble)
-    rules = list(ens_cfg.pop('rules', ['map_mean']))
     rows, best_outputs = [], None
     report['ensemble'] = OrderedDict()
     for rule in rules:
