@@ -93,6 +93,11 @@ def live_nodes(edge_mask: Tensor, has_in_node: bool) -> List[bool]:
     return [r and o for r, o in zip(reach, to_out)]
 
 
+def _sync_topology_after_load(stage: 'GraphStage', incompatible_keys) -> None:
+    if stage._topology_version != stage.edge_source.topology_version:
+        stage._update_topology()
+
+
 @MODELS.register_module()
 class GraphStage(BaseModule):
     """Blocks of one stage as a weighted complete DAG; weights from a pluggable edge source.
@@ -168,6 +173,9 @@ class GraphStage(BaseModule):
                             f'{type(self.edge_source).__name__} from {edge_source!r}')
         self.last_adjacency: Optional[Tensor] = None
         self._update_topology()
+        # a checkpoint may carry another topology: recompute right after loading (torch's and
+        # mmengine's loaders both call this hook); forward also checks the source's version
+        self.register_load_state_dict_post_hook(_sync_topology_after_load)
 
     def _check_stage_mask(self, edge_mask) -> Tensor:
         n = self.num_blocks + 2
