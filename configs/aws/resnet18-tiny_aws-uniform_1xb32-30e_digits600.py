@@ -1,0 +1,11 @@
+# Comparison arm of resnet18-tiny_aws-policy_1xb32-30e_digits600.py: the uniform (shared)
+# policy of stage 1 instead of the searched one; everything else identical.
+_base_ = './resnet18-tiny_aws-policy_1xb32-30e_digits600.py'
+
+train_dataloader = dict(dataset=dict(dataset=dict(pipeline=[
+    dict(type='LoadImageFromFile'),
+    dict(type='RandomCrop', crop_size=32, padding=2),
+    dict(type='AWSPolicyAugment', policy='uniform'),
+    dict(type='Cutout', shape=8, pad_val=0, prob=1.0),
+    dict(type='PackInputs'),
+])))
