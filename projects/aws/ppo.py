@@ -134,7 +134,9 @@ class AWSPPOAgent:
             ``dict(updates=<Adam steps>, kl=<last approximate KL>, lr=<agent lr>)``.
         """
         total = num_trajectories or len(local_counts) * _dist_world()
-        adv = sum(self.pair_advantage(c, a) for c, a in zip(local_counts, local_advantages))
+        # one surrogate per trajectory (as one per worker officially): summing the advantage
+        # matrices first would clip a pair's opposite advantages together
+        advs = [self.pair_advantage(c, a) for c, a in zip(local_counts, local_advantages)]
         with torch.no_grad():
             old = self.policy.log_joint() if old_log_joint is None else old_log_joint
             old_p = old.exp()
@@ -145,7 +147,7 @@ class AWSPPOAgent:
         world = _dist_world()
         for _ in range(self.max_updates):
             log_joint = self.policy.log_joint()
-            loss = -self.surrogate(log_joint, old, adv) / total
+            loss = -sum(self.surrogate(log_joint, old, adv) for adv in advs) / total
             self.optimizer.zero_grad()
             loss.backward()
             if world > 1:

@@ -114,3 +114,51 @@ def test_policy_updates_reach_persistent_workers():
     t.set_policy(_point_policy(33, 0))  # in the main process, workers stay alive
     second = {p for batch in loader for p in batch}
     assert first == {(1, 2)} and second == {(33, 0)}
+
+
+class _Packed(Dataset):
+    """Images through AWSPolicyAugment and PackInputs, as a train pipeline."""
+
+    def __init__(self, transform):
+        from mmpretrain.datasets.transforms import PackInputs
+        self.transform = transform
+        self.pack = PackInputs(meta_keys=('aws_pair', ))
+
+    def __len__(self):
+        return 6
+
+    def __getitem__(self, idx):
+        return self.pack(self.transform(dict(img=np.zeros((8, 8, 3), np.uint8), gt_label=1)))
+
+
+def test_pairs_are_counted_in_the_main_process_from_worker_batches():
+    from mmengine.dataset import pseudo_collate
+
+    from projects.aws.transform import pairs_from_samples
+    t = AWSPolicyAugment(policy=_point_policy(9, 35))
+    loader = DataLoader(_Packed(t), batch_size=3, num_workers=1, collate_fn=pseudo_collate)
+    pairs = [p for batch in loader for p in pairs_from_samples(batch['data_samples'])]
+    assert pairs == [(9, 35)] * 6
+
+
+def test_bad_policy_in_a_config_is_one_line_naming_file_and_entry(tmp_path):
+    import json
+
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope, init_default_scope
+    from mmpretrain.registry import TRANSFORMS
+
+    from projects.common.errors import describe
+    data = AWSPolicy().to_dict()
+    data['op_names'][3] = 'Cutout_mag16'
+    path = tmp_path / 'policy.json'
+    path.write_text(json.dumps(data))
+    cfg = Config.fromfile('configs/aws/resnet18-tiny_aws-policy_1xb32-30e_digits600.py')
+    step = cfg.train_dataloader.dataset.dataset.pipeline[2]
+    step.policy = str(path)
+    init_default_scope('mmpretrain')
+    with DefaultScope.overwrite_default_scope('mmpretrain'), pytest.raises(ValueError) as info:
+        TRANSFORMS.build(step)
+    message = describe(info.value, 'cfg.py', cfg)  # what tools/train.py prints after 'error: '
+    assert message is not None and '\n' not in message
+    assert str(path) in message and "op_names[3]='Cutout_mag16' is not an AWS op" in message
