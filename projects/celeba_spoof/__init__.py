@@ -6,7 +6,7 @@ Importing this package registers in mmpretrain: ``CelebASpoofDataset`` (DATASETS
 functions: :func:`tpr_at_fpr`, :func:`roc_auc`, :func:`eer_threshold`,
 :func:`apcer_bpcer_acer`, :func:`hter`.
 """
-from .aenet_head import DEFAULT_LOSS_WEIGHTS, AENetHead
+from .aenet_head import DEFAULT_LOSS_WEIGHTS, AENetHead, add_random_anti_spoof_labels
 from .dataset import CelebASpoofDataset, bbox_path_of, check_label_list
 from .functional import (apcer_bpcer_acer, check_scores, eer_threshold, hter, roc_auc,
                          roc_curve_spoof, save_roc_png, to_live, tpr_at_fpr)
@@ -17,7 +17,7 @@ from .transforms import (CropFaceFromBBoxFile, LoadGeometryMaps, PackAntiSpoofIn
                          read_bbox_file, scale_and_clamp_box)
 
 __all__ = [
-    'AENetHead', 'DEFAULT_LOSS_WEIGHTS', 'CelebASpoofDataset', 'bbox_path_of',
+    'AENetHead', 'DEFAULT_LOSS_WEIGHTS', 'add_random_anti_spoof_labels', 'CelebASpoofDataset', 'bbox_path_of',
     'check_label_list', 'tpr_at_fpr', 'roc_auc', 'eer_threshold', 'apcer_bpcer_acer', 'hter',
     'check_scores', 'to_live', 'roc_curve_spoof', 'save_roc_png', 'FACE_ATTRIBUTES',
     'SPOOF_TYPES', 'ILLUMINATIONS', 'ENVIRONMENTS', 'LIVENESS', 'CelebASpoofError',

@@ -183,3 +183,23 @@ class AENetHead(BaseModule):
             if 'attr' in out:
                 sample.set_field(torch.sigmoid(out['attr'][i]).detach(), 'pred_attr')
         return samples
+
+
+def add_random_anti_spoof_labels(data_samples: List[DataSample], generator: torch.Generator,
+                                 map_size: int = 14) -> List[DataSample]:
+    """Give data samples that carry only ``gt_label`` (0 live, 1 spoof) random but consistent
+    AENet labels: attributes (zero on spoofs), spoof type, illumination and environment (0 on
+    live images, 1.. on spoofs) and depth/reflection maps (zero on spoof/live). For tests that
+    train AENet configs on random batches."""
+    for sample in data_samples:
+        spoof = int(sample.gt_label.reshape(-1)[0]) == 1
+        attr = (torch.rand(40, generator=generator) > 0.5).float()
+        sample.set_field(attr * (0.0 if spoof else 1.0), 'attr')
+        for name, high in (('spoof_type', 11), ('illum', 5), ('env', 3)):
+            value = int(torch.randint(1, high, (1, ), generator=generator)) if spoof else 0
+            sample.set_field(torch.tensor(value), name)
+        depth = torch.rand(1, map_size, map_size, generator=generator)
+        reflect = torch.rand(3, map_size, map_size, generator=generator)
+        sample.set_field(depth * (0.0 if spoof else 1.0), 'depth_map')
+        sample.set_field(reflect * (1.0 if spoof else 0.0), 'reflect_map')
+    return data_samples
