@@ -214,6 +214,8 @@ class SpectralCollabDistiller(BaseModel):
             _module_at(self.student, pair[0], f'model.param_pairs[{i}][0]', 'student')
             _module_at(self.teacher, pair[1], f'model.param_pairs[{i}][1]', 'teacher')
         self.param_loss = MODELS.build(param_loss)
+        #: the frozen teacher's stage distributions (recomputed when its weights change)
+        self._teacher_dist_cache: Dict = {}
 
         terms = ['cls']
         terms += ['kd'] if self.lam_kd > 0 else []
@@ -398,7 +400,9 @@ class SpectralCollabDistiller(BaseModel):
                         for p in self.param_pairs]
             t_stages = [self.teacher.get_submodule(p[1]) if p[1] else self.teacher
                         for p in self.param_pairs]
-            terms['param'] = factor * self.beta_param * self.param_loss(s_stages, t_stages)
+            terms['param'] = factor * self.beta_param * self.param_loss(
+                s_stages, t_stages, teacher_cache=None if self.mode == 'mutual' else
+                self._teacher_dist_cache)
 
         losses = {}
         if self.mode == 'uncertainty':

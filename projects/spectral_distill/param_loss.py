@@ -6,7 +6,7 @@ kernel), the energy distribution over the k*k bins, the stage pairing and the di
 ``KL(p_T || p_S)`` are our reconstruction (see projects/spectral_distill/README.md).
 """
 import math
-from typing import Dict, Iterable, List, Sequence, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -102,15 +102,31 @@ class ParamFreqDistLoss(nn.Module):
                        torch.log(p_s.clamp_min(self.eps)))).sum()
 
     def forward(self, student_stages: Sequence[nn.Module],
-                teacher_stages: Sequence[nn.Module]) -> torch.Tensor:
-        """Loss over paired stages (modules); returns 0 when no kernel size matches."""
+                teacher_stages: Sequence[nn.Module],
+                teacher_cache: Optional[dict] = None) -> torch.Tensor:
+        """Loss over paired stages (modules); returns 0 when no kernel size matches.
+
+        ``teacher_cache`` (a dict owned by the caller) keeps the teacher's distributions of
+        a frozen teacher; an entry is recomputed when a teacher weight changes (its
+        ``_version`` counter, bumped by every in-place update such as ``load_state_dict``).
+        """
         if len(student_stages) != len(teacher_stages):
             raise ValueError('ParamFreqDistLoss: got '
                              f'{len(student_stages)} student and {len(teacher_stages)} '
                              'teacher stages')
         total = None
         for s_mod, t_mod in zip(student_stages, teacher_stages):
-            p_s, p_t = stage_distributions(s_mod), stage_distributions(t_mod)
+            p_s = stage_distributions(s_mod)
+            if teacher_cache is None:
+                p_t = stage_distributions(t_mod)
+            else:
+                key = tuple((id(w), w._version) for _, w in square_convs(t_mod))
+                entry = teacher_cache.get(id(t_mod))
+                if entry is None or entry[0] != key:
+                    with torch.no_grad():
+                        entry = (key, stage_distributions(t_mod))
+                    teacher_cache[id(t_mod)] = entry
+                p_t = entry[1]
             for k in sorted(set(p_s) & set(p_t)):
                 term = self.kl(p_t[k], p_s[k])
                 total = term if total is None else total + term

@@ -86,3 +86,18 @@ def test_gradient_reaches_student_only():
     assert s[0].weight.grad is not None and s[0].weight.grad.abs().sum() > 0
     assert s[1].weight.grad is None  # 1x1 conv is not compared
     assert all(p.grad is None for p in t.parameters())
+
+
+def test_teacher_cache_equals_fresh_and_follows_weight_changes():
+    loss = ParamFreqDistLoss()
+    s, t = _stage(0), _stage(1)
+    cache = {}
+    first = loss([s], [t], teacher_cache=cache)
+    torch.testing.assert_close(first, loss([s], [t]))
+    assert cache
+    with torch.no_grad():
+        t[0].weight.mul_(torch.linspace(0.1, 2.0, t[0].weight.numel()).view_as(t[0].weight))
+    torch.testing.assert_close(loss([s], [t], teacher_cache=cache), loss([s], [t]))
+    assert loss([s], [t]) != first
+    t.load_state_dict(_stage(0).state_dict())
+    assert loss([s], [t], teacher_cache=cache) == 0
