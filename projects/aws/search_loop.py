@@ -368,7 +368,8 @@ class AWSSearchLoop(EpochBasedTrainLoop):
                     f"aws_policy = dict(type='AWSPolicyAugment', policy={osp.abspath(path)!r})\n")
         hist = [{k: (v.tolist() if isinstance(v, torch.Tensor) else v) for k, v in e.items()
                  if k != 'probs'} for e in self.history]
-        summary = dict(best_reward=self.best['reward'] if self.best else None,
+        summary = dict(loop_numbering='0-based (the log counts from 1)',
+                       best_reward=self.best['reward'] if self.best else None,
                        best_loop=self.best['loop'] if self.best else None,
                        loops_done=self.loop_idx, history=hist,
                        best_top_pairs=self.best_policy().top_pairs(10))
