@@ -8,14 +8,26 @@ gt_file = 'data/anet-views/anet_anno_val.json'
 classes = 'data/anet-views/classes.txt'
 extract = None  # the features are embedded; see pipeline_anet-1.3_challenge.py for videos
 
-generators = [
-    dict(name='BMN/view_a', config='configs/anet_tal/bmn_tiny_1xb8-6e_anet-views-a.py'),
-    dict(name='BSN++/view_a', config='configs/anet_tal/bsnpp_tiny_1xb8-6e_anet-views-a.py'),
-    dict(name='BMN/view_b', config='configs/anet_tal/bmn_tiny_1xb8-6e_anet-views-b.py'),
-    dict(name='BSN++/view_b', config='configs/anet_tal/bsnpp_tiny_1xb8-6e_anet-views-b.py'),
-]
-# the views disagree on T (32 vs 24): map_mean resamples every member's maps to 32
-ensemble = dict(rules=['map_mean', 'proposal_union'], temporal_dim=32, weights=None)
+custom_imports = dict(imports=['projects.anet_tal'], allow_failed_imports=False)
+default_scope = 'mmaction'
+
+# stage 2's model; its members are the generators (no checkpoint: trained by the pipeline)
+model = dict(
+    type='EnsembleLocalizer',
+    members=[
+        dict(name='BMN/view_a', config='configs/anet_tal/bmn_tiny_1xb8-6e_anet-views-a.py',
+             checkpoint=None),
+        dict(name='BSN++/view_a', config='configs/anet_tal/bsnpp_tiny_1xb8-6e_anet-views-a.py',
+             checkpoint=None),
+        dict(name='BMN/view_b', config='configs/anet_tal/bmn_tiny_1xb8-6e_anet-views-b.py',
+             checkpoint=None),
+        dict(name='BSN++/view_b', config='configs/anet_tal/bsnpp_tiny_1xb8-6e_anet-views-b.py',
+             checkpoint=None),
+    ],
+    rule='map_mean',
+    temporal_dim=32,  # the views disagree on T (32 vs 24): resample every member's maps to 32
+    weights=None)  # equal weights
+compare_rules = ['proposal_union']  # also evaluated in stage 2
 classify = dict(
     video_scores=['data/anet-views/classifier/view_a_val.pkl',
                   'data/anet-views/classifier/view_b_val.pkl'],

@@ -21,6 +21,7 @@ feature set), in ``forward(inputs=[x_1, ..., x_M])``. Training through the ensem
 supported (``mode='loss'`` raises).
 """
 import copy
+import os.path as osp
 from typing import Dict, List, Optional, Sequence, Union
 
 import numpy as np
@@ -78,8 +79,15 @@ def fuse_member_maps(member_maps: Sequence[Dict[str, np.ndarray]], weights: Sequ
     return {k: weighted_map_mean([m[k] for m in resampled], weights) for k in MAP_KEYS}
 
 
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
 def _model_cfg(config) -> dict:
     if isinstance(config, str):
+        if not osp.isfile(config) and osp.isfile(osp.join(REPO_ROOT, config)):
+            config = osp.join(REPO_ROOT, config)  # repo-relative paths from any directory
+        if not osp.isfile(config):
+            raise LocalizationInputError(f'{config}: member config file not found')
         config = Config.fromfile(config)
     config = copy.deepcopy(dict(config))
     model = config.get('model', config)

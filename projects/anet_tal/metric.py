@@ -137,14 +137,13 @@ class ANetDetectionMetric(_LocalizationMetric):
         if iou_dtype not in IOU_DTYPES:
             raise ValueError(f'iou_dtype must be one of {IOU_DTYPES}, got {iou_dtype!r}')
         super().__init__(**kwargs)
-        self.classes = load_taxonomy(classes) if classes is not None else None
+        self.classes = classes  # read when the metric is computed
         self.unknown_label = unknown_label
         if isinstance(video_scores, str):
             video_scores = [video_scores]
         self.video_scores = list(video_scores) if video_scores else []
         self.video_score_weights = video_score_weights
-        self.recognizer_classes = (load_taxonomy(recognizer_classes)
-                                   if recognizer_classes is not None else None)
+        self.recognizer_classes = recognizer_classes
         self.assign_cfg = dict(topk=topk, mode=mode, max_per_video=max_per_video,
                                segment_alpha=segment_alpha)
         self.tie_order = tie_order
@@ -159,8 +158,10 @@ class ANetDetectionMetric(_LocalizationMetric):
             raise LocalizationInputError(
                 f'{type(self).__name__}: the predictions have no labels and no video_scores '
                 f'file is set (video-level classifier results to label the proposals)')
+        rec = (load_taxonomy(self.recognizer_classes)
+               if self.recognizer_classes is not None else None)
         scores = average_video_scores(
-            [load_video_scores(p, taxonomy, self.recognizer_classes) for p in self.video_scores],
+            [load_video_scores(p, taxonomy, rec) for p in self.video_scores],
             self.video_score_weights)
         labelled = classify_proposals(unlabelled, scores, taxonomy, **self.assign_cfg)
         return [dict(video_name=m['video_name'],
@@ -169,7 +170,8 @@ class ANetDetectionMetric(_LocalizationMetric):
 
     def compute_metrics(self, results: list) -> dict:
         gt = self._ground_truth(results)
-        taxonomy = self.classes if self.classes is not None else gt_classes(gt)
+        taxonomy = (load_taxonomy(self.classes) if self.classes is not None
+                    else gt_classes(gt))
         data = self._dump(self._label(self._merge(results), taxonomy))
         dets = load_results(data, require_label=True)
         return anet_detection_map(gt, dets, taxonomy, self.unknown_label, self.tie_order,

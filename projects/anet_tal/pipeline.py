@@ -14,10 +14,12 @@ Stages (each prints a table and returns its numbers):
    (:func:`~.metric.evaluate_anet_detection`); the numbers must equal stage 3's.
 
 A pipeline config is a python file with ``work_dir``, ``gt_file``, ``classes``, ``extract``
-(or ``None``), ``generators`` (``[dict(name, config, checkpoint=None)]``; no checkpoint =
-train), ``ensemble`` (``dict(rules=[...], temporal_dim, weights)``), ``classify``
-(``dict(video_scores, weights, recognizer_classes, topk, mode)``) and ``evaluate``
-(``dict(unknown_label)``). See ``configs/anet_tal/pipeline_tiny_anet-views.py``.
+(or ``None``), ``model`` (the stage-2 ``EnsembleLocalizer``: its ``members`` are the
+generators ``dict(name, config, checkpoint=None)``, no checkpoint = train here; ``rule``,
+``temporal_dim``, ``weights``, Soft-NMS), ``compare_rules`` (other rules also evaluated in
+stage 2), ``classify`` (``dict(video_scores, weights, recognizer_classes, topk, mode)``) and
+``evaluate`` (``dict(unknown_label, out_file)``). See
+``configs/anet_tal/pipeline_tiny_anet-views.py``.
 """
 import json
 import os
@@ -181,15 +183,24 @@ def run_pipeline(cfg: Config, work_dir: Optional[str] = None,
     gt = load_ground_truth(gt_file)
 
     # fail before any training if map_mean would average maps of different T
-    ens_cfg = dict(cfg.ensemble)
-    rules = list(ens_cfg.pop('rules', ['map_mean']))
+    model = cfg.model.to_dict() if hasattr(cfg.model, 'to_dict') else dict(cfg.model)
+    if model.get('type') != 'EnsembleLocalizer' or not model.get('members'):
+        raise ValueError("model must be an EnsembleLocalizer with members (the generators)")
+    generators = model.pop('members')
+    for i, gen in enumerate(generators):
+        if 'name' not in gen or 'config' not in gen:
+            raise ValueError(f'model.members[{i}] needs "name" and "config", got {gen}')
+    model.pop('type')
+    ens_cfg = model
+    rules = [ens_cfg.pop('rule', 'map_mean')]
+    rules += [r for r in cfg.get('compare_rules', []) if r not in rules]
     bad = [r for r in rules if r not in RULES]
     if bad or not rules:
-        raise ValueError(f'ensemble.rules must be a non-empty list of {RULES}, got {rules}')
+        raise ValueError(f'model.rule and compare_rules must be in {RULES}, got {rules}')
     if 'map_mean' in rules and ens_cfg.get('temporal_dim') is None:
         dims = [Config.fromfile(_repo_path(g['config'])).model.get('temporal_dim')
-                for g in cfg.generators]
-        check_common_t(dims, [g['name'] for g in cfg.generators])
+                for g in generators]
+        check_common_t(dims, [g['name'] for g in generators])
 
     # stage 0: features
     if cfg.get('extract'):
@@ -208,7 +219,7 @@ def run_pipeline(cfg: Config, work_dir: Optional[str] = None,
                       max_per_video=clf.get('max_per_video', 100))
     members, member_data, rows = [], [], []
     report['generators'] = OrderedDict()
-    for gen in cfg.generators:
+    for gen in generators:
         name, config = gen['name'], _repo_path(gen['config'])
         ckpt = gen.get('checkpoint')
         trained = ckpt is None

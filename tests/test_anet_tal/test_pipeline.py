@@ -23,12 +23,13 @@ def views():
     return ensure('anet-views')
 
 
-def _write_pipeline(tmp_path, generators, ensemble):
+def _write_pipeline(tmp_path, generators, rule='map_mean', compare=(), **ensemble):
     base = Config.fromfile(osp.join(REPO_ROOT, TINY))
+    model = dict(type='EnsembleLocalizer', members=generators, rule=rule, **ensemble)
     text = '\n'.join([
         f'work_dir = {str(tmp_path / "work")!r}',
         f'gt_file = {base.gt_file!r}', f'classes = {base.classes!r}', 'extract = None',
-        f'generators = {generators!r}', f'ensemble = {ensemble!r}',
+        f'model = {model!r}', f'compare_rules = {list(compare)!r}',
         f'classify = {base.classify.to_dict()!r}', f'evaluate = {base.evaluate.to_dict()!r}'])
     path = tmp_path / 'pipeline.py'
     path.write_text(text)
@@ -43,8 +44,8 @@ def test_reduced_tiny_pipeline_end_to_end(tmp_path, views, checkpoint_of):
     gens = [dict(name='BMN/view_a', config=VIEW_A),
             dict(name='BSN++/view_b', config=VIEW_B_BSNPP,
                  checkpoint=_model_checkpoint(checkpoint_of, VIEW_B_BSNPP, 0))]
-    cfg = _write_pipeline(tmp_path, gens, dict(rules=['map_mean', 'proposal_union'],
-                                               temporal_dim=32, weights=[0.6, 0.4]))
+    cfg = _write_pipeline(tmp_path, gens, compare=['proposal_union'], temporal_dim=32,
+                          weights=[0.6, 0.4])
     proc = run_tool(['tools/anet_tal.py', cfg, '--train-options', 'train_cfg.max_epochs=1',
                      'train_cfg.val_begin=2'], env=ENV)
     out = proc.stdout + proc.stderr
@@ -79,7 +80,7 @@ def test_members_disagreeing_on_t_fail_with_one_line(tmp_path, views, checkpoint
                  checkpoint=_model_checkpoint(checkpoint_of, VIEW_A, 0)),
             dict(name='BMN/view_b', config=VIEW_B_BMN,
                  checkpoint=_model_checkpoint(checkpoint_of, VIEW_B_BMN, 1))]
-    cfg = _write_pipeline(tmp_path, gens, dict(rules=['map_mean'], temporal_dim=None))
+    cfg = _write_pipeline(tmp_path, gens, temporal_dim=None)
     proc = run_tool(['tools/anet_tal.py', cfg], env=ENV, check=False)
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
