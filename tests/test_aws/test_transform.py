@@ -153,7 +153,7 @@ def test_bad_policy_in_a_config_is_one_line_naming_file_and_entry(tmp_path):
     data['op_names'][3] = 'Cutout_mag16'
     path = tmp_path / 'policy.json'
     path.write_text(json.dumps(data))
-    cfg = Config.fromfile('configs/aws/resnet18-tiny_aws-policy_1xb32-30e_digits600.py')
+    cfg = Config.fromfile('configs/aws/resnet18-tiny_aws-policy_1xb32-15e_digits600.py')
     step = cfg.train_dataloader.dataset.dataset.pipeline[2]
     step.policy = str(path)
     init_default_scope('mmpretrain')

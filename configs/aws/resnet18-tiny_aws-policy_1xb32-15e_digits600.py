@@ -1,6 +1,6 @@
 # Final training with a searched AWS policy, tiny CPU scale: the 600 images of digits/train the
 # tiny search used (its 300 train + 300 reward images, as the official final training uses the
-# whole 50k CIFAR train set), 30 epochs, tested on digits/val (360 images).
+# whole 50k CIFAR train set), 15 epochs, tested on digits/val (360 images).
 # The policy is the one the committed tiny search run found (projects/aws/benchmark/); use your
 # own search's with
 #   --cfg-options "train_dataloader.dataset.dataset.pipeline.2.policy=work_dirs/<search>/aws_search/best_policy.json"
@@ -46,10 +46,10 @@ optim_wrapper = dict(
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.25, by_epoch=True, begin=0, end=1,
          convert_to_iter_based=True),
-    dict(type='CosineAnnealingLR', T_max=29, eta_min=0.0, by_epoch=True, begin=1, end=30,
+    dict(type='CosineAnnealingLR', T_max=14, eta_min=0.0, by_epoch=True, begin=1, end=15,
          convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=30, val_interval=5)
+train_cfg = dict(by_epoch=True, max_epochs=15, val_interval=5)
 val_cfg = dict()
 test_cfg = dict()
 default_hooks = dict(

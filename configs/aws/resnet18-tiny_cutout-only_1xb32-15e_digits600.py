@@ -1,6 +1,6 @@
-# Comparison arm of resnet18-tiny_aws-policy_1xb32-30e_digits600.py without any AWS op pair
+# Comparison arm of resnet18-tiny_aws-policy_1xb32-15e_digits600.py without any AWS op pair
 # (crop + Cutout, the official `retrain_only_cutout` baseline); everything else identical.
-_base_ = './resnet18-tiny_aws-policy_1xb32-30e_digits600.py'
+_base_ = './resnet18-tiny_aws-policy_1xb32-15e_digits600.py'
 
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=[
     dict(type='LoadImageFromFile'),
