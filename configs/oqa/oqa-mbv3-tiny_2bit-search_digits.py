@@ -2,4 +2,4 @@
 _base_ = ['./oqa-mbv3-tiny_4bit-search_digits.py']
 bits = 2
 model = dict(backbone=dict(bits=bits))
-load_from = 'work_dirs/oqa-mbv3-tiny_2bit-supernet_1xb64-3e_digits/epoch_3.pth'
+load_from = 'work_dirs/oqa-mbv3-tiny_2bit-supernet_1xb64-1e_digits/epoch_1.pth'

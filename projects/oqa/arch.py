@@ -11,7 +11,8 @@ space (arXiv 1908.09791). Section 2 of ``/work/shared/methods/oqa.md``:
 
 A subnet is a dict ``dict(ks=[20 ints], e=[20 ints], d=[5 ints], resolution=int)`` or a string
 in the official README's notation ``-ks 3 5 ... -es 3 4 ... -d 2 3 ... -is 128`` (``-e`` and
-``-r`` are accepted as aliases). Bad entries raise a one-line ``ValueError`` naming the slot,
+``-r`` are accepted as aliases), or that string's tokens as a list (commas instead of spaces,
+which is what ``--cfg-options model.subnet=-ks,3,5,...`` gives). Bad entries raise a one-line ``ValueError`` naming the slot,
 the value and the allowed values.
 """
 import math
@@ -100,6 +101,9 @@ def parse_arch(arch: Union[str, dict],
     Raises:
         ValueError: one line naming the slot, the value and the allowed values.
     """
+    if isinstance(arch, (list, tuple)) and arch and str(arch[0]).startswith('-'):
+        # ['-ks', 3, 5, ...]: what ``--cfg-options model.subnet=-ks,3,5,...`` gives
+        arch = ' '.join(str(t) for t in arch)
     if isinstance(arch, str):
         arch = _parse_string(arch)
     if not isinstance(arch, dict):

@@ -19,7 +19,7 @@ from typing import Dict, Optional, Sequence, Tuple, Union
 import torch
 from torch import nn
 
-from .arch import (STAGE_ACTS, STAGE_CHANNELS, STAGE_SE, STAGE_STRIDES, block_specs,
+from .arch import (DEPTH_LIST, EXPAND_LIST, KS_LIST, STAGE_ACTS, STAGE_CHANNELS, STAGE_SE, STAGE_STRIDES, block_specs,
                    out_size, parse_arch)
 
 
@@ -41,7 +41,10 @@ def count_subnet(arch: Union[str, dict],
                  final_expand_channels: int = 960,
                  feature_mix_channels: int = 1280,
                  num_classes: int = 1000,
-                 in_channels: int = 3) -> Dict[str, float]:
+                 in_channels: int = 3,
+                 ks_list: Sequence[int] = KS_LIST,
+                 expand_list: Sequence[int] = EXPAND_LIST,
+                 depth_list: Sequence[int] = DEPTH_LIST) -> Dict[str, float]:
     """Count one subnet analytically.
 
     Args:
@@ -51,12 +54,13 @@ def count_subnet(arch: Union[str, dict],
         resolution: Input side; defaults to the arch's ``resolution``.
         stem_channels ... in_channels: Shape of the network (defaults: OFA MobileNetV3 w1.0,
             ImageNet).
+        ks_list, expand_list, depth_list: Allowed values when validating ``arch``.
 
     Returns:
         ``dict(fp_macs, params, bitops, eq_flops, q_macs, fp_layer_macs)`` as plain numbers
         (not millions).
     """
-    arch = parse_arch(arch, num_stages=len(stage_channels))
+    arch = parse_arch(arch, ks_list, expand_list, depth_list, num_stages=len(stage_channels))
     res = resolution if resolution is not None else arch['resolution']
     if res is None:
         raise ValueError('count_subnet: no resolution given and none in the architecture')

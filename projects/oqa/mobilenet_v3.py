@@ -113,13 +113,15 @@ class OQAMobileNetV3Supernet(_OQABase):
                            feature_mix_channels=feature_mix_channels, in_channels=in_channels)
         self._build_common(stem_channels, first_channels, stage_channels, final_expand_channels,
                            feature_mix_channels, bits, grad_scale, in_channels)
-        blocks = []
+        # only the slots a subnet can reach (j < max depth) get a block
+        blocks, self.block_slots = [], []
         in_ch = first_channels
         for s, out_ch in enumerate(stage_channels):
-            for j in range(MAX_DEPTH):
+            for j in range(self.depth_list[-1]):
                 blocks.append(DynamicMBBlock(
                     in_ch, out_ch, STAGE_STRIDES[s] if j == 0 else 1, STAGE_ACTS[s],
                     STAGE_SE[s], self.ks_list, self.expand_list, bits, grad_scale))
+                self.block_slots.append(s * MAX_DEPTH + j)
                 in_ch = out_ch
         self.blocks = nn.ModuleList(blocks)
         self.active_arch = None
@@ -161,9 +163,9 @@ class OQAMobileNetV3Supernet(_OQABase):
     def set_subnet(self, arch: Union[str, dict]) -> dict:
         """Activate a subnet (dict or ``-ks -es -d -is`` string); returns the parsed dict."""
         arch = self.parse(arch)
-        for i, block in enumerate(self.blocks):
-            block.active_ks = arch['ks'][i]
-            block.active_expand = arch['e'][i]
+        for slot, block in zip(self.block_slots, self.blocks):
+            block.active_ks = arch['ks'][slot]
+            block.active_expand = arch['e'][slot]
         self.active_arch = arch
         return arch
 
@@ -182,7 +184,8 @@ class OQAMobileNetV3Supernet(_OQABase):
 
     def active_blocks(self) -> List[DynamicMBBlock]:
         d = self.active_arch['d']
-        return [b for i, b in enumerate(self.blocks) if i % MAX_DEPTH < d[i // MAX_DEPTH]]
+        return [b for slot, b in zip(self.block_slots, self.blocks)
+                if slot % MAX_DEPTH < d[slot // MAX_DEPTH]]
 
     def forward(self, x: torch.Tensor) -> tuple:
         x = self.first_block(self.stem(x))
@@ -199,7 +202,8 @@ class OQAMobileNetV3Supernet(_OQABase):
         copies BN statistics and the LSQ steps. Same device and dtype as the supernet.
         """
         static = OQAMobileNetV3(self.active_arch, bits=self.bits, grad_scale=self.grad_scale,
-                                **self.widths)
+                                ks_list=self.ks_list, expand_list=self.expand_list,
+                                depth_list=self.depth_list, **self.widths)
         p = next(self.parameters())
         static.to(device=p.device, dtype=p.dtype)
         static.stem.load_state_dict(self.stem.state_dict())

@@ -282,8 +282,9 @@ class OQAEvolutionSearchLoop(BaseLoop):
 
     def counts(self, arch: dict) -> dict:
         bb = self.model.backbone
-        w = dict(bb.widths)
-        return count_subnet(arch, bits=bb.bits, num_classes=self.model.head.num_classes, **w)
+        return count_subnet(arch, bits=bb.bits, num_classes=self.model.head.num_classes,
+                            ks_list=bb.ks_list, expand_list=bb.expand_list,
+                            depth_list=bb.depth_list, **bb.widths)
 
     def cost(self, arch: dict) -> float:
         return self.counts(arch)[METRICS[self.constraint['metric']]]
@@ -337,7 +338,11 @@ class OQAEvolutionSearchLoop(BaseLoop):
                                  f'settings ({saved}); delete it or use another work_dir')
             searcher.load_state_dict(state)
             print_log(f'search resumed at generation {searcher.generation}', logger='current')
+        import time
+        start, before = time.perf_counter(), len(searcher.scores)
         best = searcher.run(self._save)
+        self.timing = dict(seconds=time.perf_counter() - start,
+                           evaluated_this_run=len(searcher.scores) - before)
         result = self.write_results(searcher)
         self.model.set_eval_subnet(best)
         print_log(f"search done: best {result['best']['score']:.2f} ({result['best']['arch']})",
@@ -357,7 +362,7 @@ class OQAEvolutionSearchLoop(BaseLoop):
                       search=self.search_cfg, evaluated=len(searcher.scores),
                       best=self._row(searcher, searcher._ranked()[0]),
                       pareto=[self._row(searcher, a) for a in front],
-                      history=searcher.history)
+                      history=searcher.history, timing=getattr(self, 'timing', None))
         print_log('Pareto front (cost, score, arch):\n' + '\n'.join(
             f"  {r['fp_macs_M']:8.3f}M {self.constraint['metric']}-budget "
             f"{r['score']:6.2f}  {r['arch']}" for r in result['pareto']), logger='current')

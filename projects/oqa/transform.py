@@ -54,7 +54,18 @@ def quantize_convs(model: nn.Module, bits: Optional[int] = 4, grad_scale: str = 
 
 @MODELS.register_module()
 def LSQQuantizedModel(model: dict, bits: int = 4, grad_scale: str = 'batch',
-                      skip_first: bool = True, skip: Sequence[str] = ()) -> nn.Module:
-    """Build ``model`` and quantize its convs (see :func:`quantize_convs`)."""
-    built = MODELS.build(model) if isinstance(model, dict) else model
+                      skip_first: bool = True, skip: Sequence[str] = (),
+                      data_preprocessor: Optional[dict] = None) -> nn.Module:
+    """Build ``model`` and quantize its convs (see :func:`quantize_convs`).
+
+    ``data_preprocessor`` (which the runner fills in from the config's top-level
+    ``data_preprocessor``) goes to the inner model unless that sets its own.
+    """
+    if isinstance(model, dict):
+        model = dict(model)
+        if data_preprocessor is not None:
+            model.setdefault('data_preprocessor', data_preprocessor)
+        built = MODELS.build(model)
+    else:
+        built = model
     return quantize_convs(built, bits, grad_scale, skip_first, skip)

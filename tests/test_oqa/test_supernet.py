@@ -160,8 +160,9 @@ def test_bad_arch_length_and_flag():
         parse_arch('-kk 3')
 
 
-def test_sampler_covers_the_space_and_depth_keeps_first_blocks():
-    net = OQAMobileNetV3Supernet(bits=4, **TINY)
+@pytest.mark.parametrize('depth_list', [[2, 3, 4], [1, 2]])
+def test_sampler_covers_the_space_and_depth_keeps_first_blocks(depth_list):
+    net = OQAMobileNetV3Supernet(bits=4, **dict(TINY, depth_list=depth_list))
     rng = random.Random(0)
     seen = dict(ks=set(), e=set(), d=set(), resolution=set())
     for _ in range(200):
@@ -169,10 +170,12 @@ def test_sampler_covers_the_space_and_depth_keeps_first_blocks():
         for key in seen:
             values = arch[key] if isinstance(arch[key], list) else [arch[key]]
             seen[key].update(values)
-        active = [i for i, b in enumerate(net.blocks) if b in net.active_blocks()]
+        active = [slot for slot, b in zip(net.block_slots, net.blocks)
+                  if b in net.active_blocks()]
         expected = [4 * s + j for s in range(5) for j in range(arch['d'][s])]
         assert active == expected
-    assert seen == dict(ks={3, 5, 7}, e={3, 4, 6}, d={2, 3, 4}, resolution={24, 28, 32})
+    assert seen == dict(ks={3, 5, 7}, e={3, 4, 6}, d=set(depth_list), resolution={24, 28, 32})
+    assert len(net.blocks) == 5 * max(depth_list)
 
 
 def test_set_subnet_rejects_values_outside_the_lists():

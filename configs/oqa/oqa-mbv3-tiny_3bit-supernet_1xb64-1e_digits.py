@@ -1,15 +1,14 @@
 # Tiny OQA 3-bit supernet: every tensor inherited from the tiny 4-bit stage, LSQ steps
-# re-initialised from the data on the first batch, then 3 epochs.
+# re-initialised from the data on the first batch, then 1 epoch.
 _base_ = ['./_base_/oqa-mbv3-tiny_digits.py']
 bits = 3
 model = dict(backbone=dict(bits=bits))
-load_from = 'work_dirs/oqa-mbv3-tiny_4bit-supernet_1xb64-6e_digits/epoch_6.pth'
-max_epochs = 3
+load_from = 'work_dirs/oqa-mbv3-tiny_4bit-supernet_1xb64-2e_digits/epoch_2.pth'
+max_epochs = 1
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True, begin=0, end=max_epochs,
          convert_to_iter_based=True),
 ]
-optim_wrapper = dict(optimizer=dict(lr=0.03))
 train_cfg = dict(max_epochs=max_epochs, val_interval=max_epochs)
 default_hooks = dict(checkpoint=dict(interval=max_epochs))
 custom_hooks = [
