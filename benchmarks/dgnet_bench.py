@@ -7,10 +7,11 @@ Everything is measured in this run, side by side:
    round by round after a warm-up; medians of the wall-clock time, of the process CPU time
    (which other jobs on a shared machine cannot inflate by preempting this one) and of the
    minor page faults of one forward (getrusage), and the DG/static ratios. Each (batch,
-   allocator) column runs in its own process, once with glibc's malloc as the machine ships
-   it (``default``) and once with the setting of :mod:`projects.common.allocator`
-   (``glibc-tuned``).
-2. **Profile** (torch.profiler, batch 1, both allocators): self CPU time per forward by op
+   allocator) column runs in its own process: glibc's malloc as the machine ships it
+   (``default``), the tuned glibc of :mod:`projects.common.allocator` (``glibc-tuned``) and
+   tcmalloc preloaded (``tcmalloc``, what the tools use on CPU when setup_env.sh fetched it;
+   the column is left out when the library is missing).
+2. **Profile** (torch.profiler, batch 1, every allocator): self CPU time per forward by op
    category (convolution, batch norm, activation, residual add, aggregation, routers,
    adjacency bookkeeping, other), static against DG: where the extra time goes.
 3. **FLOPs** of each pair at 224x224: the static network by mmengine's counter; the DG
@@ -58,11 +59,11 @@ sys.path.insert(0, REPO_ROOT)
 import torch  # noqa: E402
 
 import projects.dgnet  # noqa: E402,F401  (registers the DG backbones)
-from projects.common.allocator import apply_cpu_allocator  # noqa: E402
+from projects.common.allocator import apply_cpu_allocator, find_tcmalloc  # noqa: E402
 from tools.analysis_tools.plot_adjacency import mean_adjacency, plot_adjacency  # noqa: E402
 
-#: latency columns: glibc as the machine ships it, and the setting of projects.common.allocator
-ALLOCATORS = ('default', 'glibc-tuned')
+#: latency columns: glibc as the machine ships it, tuned glibc, tcmalloc (projects.common.allocator)
+ALLOCATORS = ('default', 'glibc-tuned') + (('tcmalloc', ) if find_tcmalloc() else ())
 
 STATIC_CFG = 'configs/baselines/resnet18-tiny_1xb64-10e_digits.py'
 DG_CFG = 'configs/dgnet/dgnet-resnet18-tiny_1xb64-10e_digits.py'
@@ -204,8 +205,11 @@ PROFILE_CATEGORIES = {
 
 
 def _run_child(args: List[str]) -> list:
+    env = {k: v for k, v in os.environ.items() if k != 'LD_PRELOAD'}
+    if 'tcmalloc' in args:  # the allocator is chosen at process start
+        env.update(LD_PRELOAD=find_tcmalloc(), TCMALLOC_LARGE_ALLOC_REPORT_THRESHOLD=str(1 << 40))
     proc = subprocess.run([sys.executable, osp.abspath(__file__)] + args, capture_output=True,
-                          text=True, cwd=REPO_ROOT)
+                          text=True, cwd=REPO_ROOT, env=env)
     if proc.returncode != 0:
         raise RuntimeError(f'{args} failed:\n{proc.stderr[-3000:]}')
     return json.loads(proc.stdout.strip().splitlines()[-1])

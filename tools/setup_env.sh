@@ -91,6 +91,10 @@ STEP="install mmpapers (editable) from $ROOT"
 if [ "$(cd / && "$VPY" -c 'import projects, os; print(os.path.dirname(os.path.dirname(os.path.abspath(projects.__file__))))' 2>/dev/null)" != "$ROOT" ]; then
     (cd "$ROOT" && pip_in --no-deps --no-build-isolation -q -e . >&2)
 fi
+STEP="fetch tcmalloc for CPU runs (optional)"
+# not part of the venv's key: a machine without apt simply runs with the tuned glibc malloc
+bash "$ROOT/tools/fetch_tcmalloc.sh" "$VENV/lib" \
+    || say "warning: tcmalloc not available; CPU runs use the tuned glibc malloc instead"
 ln -sfn "$VENV" "$ROOT/.venv"
 trap - EXIT
 say "ready: $VENV (linked as .venv)"

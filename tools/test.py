@@ -3,7 +3,10 @@ import argparse
 import os
 import os.path as osp
 
-import _bootstrap  # noqa: F401  (repo root on sys.path, stack fixes)
+if __name__ == '__main__':  # before torch: re-executes once with tcmalloc on CPU
+    import _preload
+    _preload.preload()
+import _bootstrap  # noqa: E402,F401  (repo root on sys.path, stack fixes)
 from mmengine.config import Config, ConfigDict, DictAction
 
 from projects.common.ckpt_guard import guard_runner
@@ -75,8 +78,9 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def _apply_cpu_allocator() -> None:
     """On a machine without CUDA, keep freed heap memory (projects/common/allocator.py).
 
-    CPU training and testing then stop page-faulting the same buffers back every iteration;
-    GPU runs leave malloc as it is. ``MMPAPERS_CPU_ALLOCATOR=default`` turns it off.
+    tcmalloc when it was preloaded at start (``_preload``), else the tuned glibc malloc: CPU
+    training and testing then stop page-faulting the same buffers back every iteration. GPU
+    runs leave malloc as it is. ``MMPAPERS_CPU_ALLOCATOR=default`` turns it off.
     """
     import torch
     if not torch.cuda.is_available():

@@ -1,11 +1,13 @@
 """The CPU allocator setting the DG benchmark and the tools apply (projects/common/allocator.py)."""
+import os
 import os.path as osp
 import subprocess
 import sys
 
 import pytest
 
-from projects.common.allocator import apply_cpu_allocator, glibc_tunables
+import projects.common.allocator as allocator_mod
+from projects.common.allocator import apply_cpu_allocator, find_tcmalloc, glibc_tunables
 from tests.conftest import REPO_ROOT
 
 TOOLS = ['tools/train.py', 'tools/test.py']
@@ -76,4 +78,66 @@ def test_tuned_malloc_stops_the_page_faults_of_a_dg_forward():
     # the project's machine); tuned, the pages stay mapped after the first forwards
     proc = subprocess.run([sys.executable, '-c', _CHILD.format(root=REPO_ROOT)],
                           capture_output=True, text=True, check=True)
+    assert int(proc.stdout.strip().splitlines()[-1]) < 1000
+
+
+_PRELOAD_CHILD = r"""
+import os, sys
+sys.path.insert(0, {tools!r})
+print('pid', os.getpid(), flush=True)
+import _preload
+_preload.preload()
+print('loaded', _preload._load_allocator().tcmalloc_loaded(), os.getpid())
+"""
+
+
+def _run_preload_child(tmp_path, setting):
+    script = tmp_path / 'child.py'
+    script.write_text(_PRELOAD_CHILD.format(tools=osp.join(REPO_ROOT, 'tools')))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ('LD_PRELOAD', '_MMPAPERS_TCMALLOC_PRELOADED')}
+    env['MMPAPERS_CPU_ALLOCATOR'] = setting
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          env=env, check=True).stdout.split()
+
+
+@pytest.mark.skipif(find_tcmalloc() is None or allocator_mod.has_cuda_devices(),
+                    reason='needs tools/fetch_tcmalloc.sh to have run, and no CUDA device')
+def test_preload_reexecutes_once_with_tcmalloc_keeping_the_pid(tmp_path):
+    out = _run_preload_child(tmp_path, 'auto')
+    # the script starts twice (before and after execv) in one process, then tcmalloc is mapped
+    assert out[0::2][:2] == ['pid', 'pid'] and out[1] == out[3]
+    assert out[-3:] == ['loaded', 'True', out[1]]
+
+
+@pytest.mark.skipif(allocator_mod.has_cuda_devices(), reason='no CUDA device')
+def test_preload_leaves_other_settings_alone(tmp_path):
+    out = _run_preload_child(tmp_path, 'glibc-tuned')
+    assert out == ['pid', out[1], 'loaded', 'False', out[1]]
+
+
+def test_tcmalloc_setting_without_the_library_is_one_line(monkeypatch, tmp_path):
+    monkeypatch.setenv('MMPAPERS_CPU_ALLOCATOR', 'tcmalloc')
+    monkeypatch.delenv('_MMPAPERS_TCMALLOC_PRELOADED', raising=False)
+    monkeypatch.setattr(allocator_mod, 'tcmalloc_search_dirs', lambda: [str(tmp_path)])
+    monkeypatch.setattr(allocator_mod, 'tcmalloc_loaded', lambda: False)
+    monkeypatch.setattr(allocator_mod, 'has_cuda_devices', lambda: False)
+    with pytest.raises(ValueError, match=r'libtcmalloc_minimal\.so\.4 not found in .*'
+                                         r'fetch_tcmalloc\.sh'):
+        allocator_mod.preload_tcmalloc()
+    # and in a process that was not preloaded, asking for tcmalloc is an error, not a no-op
+    with pytest.raises(ValueError, match='tcmalloc is not loaded in this process'):
+        apply_cpu_allocator('tcmalloc', logger=None)
+
+
+_TCMALLOC_CHILD = _CHILD.replace("assert apply_cpu_allocator('glibc-tuned', logger=None)",
+                                 "assert apply_cpu_allocator('tcmalloc', logger=None)")
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux') or find_tcmalloc() is None,
+                    reason='needs tools/fetch_tcmalloc.sh to have run')
+def test_tcmalloc_stops_the_page_faults_of_a_dg_forward():
+    env = dict(os.environ, LD_PRELOAD=find_tcmalloc())
+    proc = subprocess.run([sys.executable, '-c', _TCMALLOC_CHILD.format(root=REPO_ROOT)],
+                          capture_output=True, text=True, check=True, env=env)
     assert int(proc.stdout.strip().splitlines()[-1]) < 1000
