@@ -16,6 +16,7 @@ import os.path as osp
 from typing import Iterator, Optional, Tuple
 
 import torch
+from mmengine.dist import is_main_process
 from mmengine.hooks import Hook
 from mmengine.model import is_model_wrapper
 from mmengine.registry import HOOKS
@@ -103,7 +104,7 @@ class EdgeStatsHook(Hook):
                                      runner.iter + 1)
 
     def after_train_epoch(self, runner) -> None:
-        if not self.dump_json:
+        if not self.dump_json or not is_main_process():
             return
         out = {name: dict(weights=stage.edge_source.edge_weights().detach().cpu().tolist(),
                           edge_mask=stage.live_edge_mask.int().tolist())

@@ -153,3 +153,17 @@ def test_custom_masks_build_the_pruned_network_from_the_config():
         TopoResNet(18, topology='custom', topology_cfg=dict(masks=masks[:3]))
     with pytest.raises(ValueError, match='5 masks, the network has 4'):
         TopoResNet(18, topology='custom', topology_cfg=dict(masks=masks + masks[:1]))
+
+
+def test_mask_set_on_the_edge_source_is_picked_up_by_the_next_forward():
+    stage = _stage(3)
+    distinct_alphas(stage)
+    ref = copy.deepcopy(stage)
+    mask = stage.edge_mask.clone()
+    mask[0, 4] = False
+    ref.set_edge_mask(mask)
+    stage.edge_source.set_edge_mask(mask)  # behind the stage's back
+    x = _x()
+    with torch.no_grad():
+        torch.testing.assert_close(stage(x), ref(x), rtol=0, atol=0)
+    assert stage.preds[4] == [1, 2, 3]
