@@ -81,8 +81,16 @@ def _final_top1(work_dir: str) -> float:
                 if '"accuracy/top1"' in line][-1]
 
 
+def _summarise(res: Dict[str, dict]) -> None:
+    for r in res.values():
+        if r['final']:
+            r['mean'] = statistics.mean(r['final'])
+            r['std'] = statistics.stdev(r['final']) if len(r['final']) > 1 else 0.0
+            r['seeds_done'] = len(r['final'])
+
+
 def digits_runs(seeds: int, epochs: int, threshold: float, work_root: str,
-                out_dir: str) -> Dict[str, dict]:
+                out_dir: str, save=None) -> Dict[str, dict]:
     from tools.analysis_tools.toponet_prune import prune
     from tools.data import ensure
     from tools.demo import read_test_metric
@@ -129,9 +137,10 @@ def digits_runs(seeds: int, epochs: int, threshold: float, work_root: str,
                     for pic in ('adjacency.png', 'graph.png'):
                         shutil.copy(osp.join(pdir, pic),
                                     osp.join(out_dir, f'toponet_digits_{pic}'))
-    for r in res.values():
-        r['mean'] = statistics.mean(r['final'])
-        r['std'] = statistics.stdev(r['final']) if len(r['final']) > 1 else 0.0
+            if save is not None:  # partial results survive an interrupted run
+                _summarise(res)
+                save(res)
+    _summarise(res)
     return res
 
 
@@ -239,8 +248,14 @@ def main() -> None:
         with open(path, 'w') as f:
             json.dump(report, f, indent=1)
     if 'digits' not in args.skip:
+        def save(res):
+            report['digits'] = res
+            with open(path, 'w') as f:
+                json.dump(report, f, indent=1)
+
+        report['started']['digits'] = started
         report['digits'] = digits_runs(args.seeds, args.epochs, args.prune_threshold,
-                                       args.work_root, args.out)
+                                       args.work_root, args.out, save)
         report['started']['digits'] = started
         for name, r in report['digits'].items():
             print(f"{name:15s} top-1 {r['mean']:.2f} +- {r['std']:.2f} %")
