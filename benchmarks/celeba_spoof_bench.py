@@ -194,6 +194,7 @@ def main(argv=None) -> None:
     epochs = 2 if args.quick else cfg.train_cfg.max_epochs
     init_default_scope('mmpretrain')
     MMLogger.get_instance('celeba_spoof_bench', log_level='WARNING')
+    MMLogger.get_current_instance().setLevel('WARNING')  # no per-parameter init lines
     root = ensure('celeba-spoof')
     train_ds = copy.deepcopy(cfg.train_dataloader.dataset.to_dict())
     train_ds['data_root'] = root
