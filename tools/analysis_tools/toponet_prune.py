@@ -195,7 +195,12 @@ def prune(config: str, checkpoint: str, threshold: float = 0.1, rule: str = 'rel
     out_dir = out_dir or osp.join(osp.dirname(osp.abspath(checkpoint)), 'pruned')
     os.makedirs(out_dir, exist_ok=True)
     model = MODELS.build(cfg.model)
-    ckpt = load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    try:
+        ckpt = load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    except RuntimeError as err:  # missing/unexpected keys or shapes: name the first one
+        lines = [ln.strip() for ln in str(err).splitlines() if ln.strip()]
+        raise ValueError(f'{checkpoint} does not fit the model of {config}: '
+                         f"{lines[1] if len(lines) > 1 else lines[0]}"[:400]) from None
     model.eval()
     before = complexity(model, shape)
     records = prune_model(model, threshold, rule)
