@@ -32,3 +32,20 @@ def test_tiny_aenet_trains_and_tests(tmp_path):
     for key in KEYS:
         assert read_test_metric(work, f'spoof/{key}') is not None, key
     assert glob.glob(osp.join(work, '*', 'spoof_roc.png'))
+
+
+def test_bad_label_list_stops_tools_train_with_one_line(tmp_path):
+    from ._fixtures import ENTRIES, write_dataset
+    entries = dict(ENTRIES)
+    entries['Data/train/101/live/000002.png'] = entries['Data/train/101/live/000002.png'][:43]
+    ann = write_dataset(str(tmp_path / 'data'), entries)
+    root = str(tmp_path / 'data')
+    with open(tmp_path / 'data/metas/intra_test/test_label.json', 'w') as f:
+        json.dump(ENTRIES, f)  # a valid test list: the train list is the one at fault
+    proc = run_tool(['tools/train.py', CFG, '--work-dir', str(tmp_path / 'work'),
+                     '--cfg-options', f'train_dataloader.dataset.data_root={root}',
+                     f'val_dataloader.dataset.data_root={root}'], check=False)
+    assert proc.returncode == 1
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith('error: ') and ann in last
+    assert "'Data/train/101/live/000002.png'" in last and 'length 43' in last
