@@ -5,7 +5,7 @@ Three parts, one process, written to ``projects/celeba_spoof/benchmark/celeba_sp
 
 1. accuracy: a plain binary ResNet-18 (mmpretrain ``LinearClsHead`` on pooled features) and
    AENet_{C,S}, AENet_{C,G}, AENet_{C,S,G}, trained with the tiny config's data, backbone and
-   schedule (10 epochs), 3 seeds, interleaved per seed; each test split scored by
+   schedule, 3 seeds, interleaved per seed; each test split scored by
    ``FaceAntiSpoofMetric`` (TPR@FPR, ACER at the EER threshold of the test set, AUC, EER);
 2. latency: full-size AENet_{C,S,G} (ResNet-18, 224x224) vs the plain ResNet-18 classifier,
    batch 1 and 32, eval mode, interleaved repeats after a warm-up, medians and their ratio;

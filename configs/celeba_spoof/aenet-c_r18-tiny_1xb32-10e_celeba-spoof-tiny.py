@@ -1,8 +1,10 @@
-# AENet_C (the plain binary ResNet-18 baseline) on the embedded `celeba-spoof` set (tools/data/celeba_spoof.py, generated on
-# first use): 320 train / 96 test images in the released layout.
+# AENet_C (the plain binary ResNet-18 baseline) on the embedded `celeba-spoof` set
+# (tools/data/celeba_spoof.py, generated on first use): 320 train / 96 test images in the
+# released layout.
 # CPU-sized [D]: ResNet-18 at 1/4 width (stem and base 16 channels, so the head sees 128) from
-# scratch, 64 px crops, SGD lr 0.05 with cosine decay, 10 epochs (about a minute on one core).
-# Same data, schedule and backbone as the AENet_{C,S,G} tiny config; the heads, loss weights, [0, 1] input and the metric are the full configs'.
+# scratch, 64 px crops, SGD lr 0.05 with cosine decay, 10 epochs.
+# Same data, schedule and backbone as the AENet_{C,S,G} tiny config; the live/spoof head,
+# the [0, 1] input and the metric are the full configs'.
 _base_ = [
     './_base_/aenet-c-s-g_r18.py',
     './_base_/celeba-spoof_intra_bs64.py',

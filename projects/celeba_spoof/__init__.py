@@ -17,8 +17,8 @@ from .transforms import (CropFaceFromBBoxFile, LoadGeometryMaps, PackAntiSpoofIn
                          read_bbox_file, scale_and_clamp_box)
 
 __all__ = [
-    'AENetHead', 'DEFAULT_LOSS_WEIGHTS', 'add_random_anti_spoof_labels', 'CelebASpoofDataset', 'bbox_path_of',
-    'check_label_list', 'tpr_at_fpr', 'roc_auc', 'eer_threshold', 'apcer_bpcer_acer', 'hter',
+    'AENetHead', 'DEFAULT_LOSS_WEIGHTS', 'add_random_anti_spoof_labels', 'CelebASpoofDataset',
+    'bbox_path_of', 'check_label_list', 'tpr_at_fpr', 'roc_auc', 'eer_threshold', 'apcer_bpcer_acer', 'hter',
     'check_scores', 'to_live', 'roc_curve_spoof', 'save_roc_png', 'FACE_ATTRIBUTES',
     'SPOOF_TYPES', 'ILLUMINATIONS', 'ENVIRONMENTS', 'LIVENESS', 'CelebASpoofError',
     'FaceAntiSpoofMetric', 'load_scores', 'CropFaceFromBBoxFile', 'LoadGeometryMaps',

@@ -108,7 +108,8 @@ class AENetHead(BaseModule):
                 k = conv.kernel_size[0] * conv.kernel_size[1] * conv.out_channels
                 nn.init.normal_(conv.weight, 0.0, math.sqrt(2.0 / k))
 
-    def forward(self, feats: Union[torch.Tensor, Sequence[torch.Tensor]]) -> Dict[str, torch.Tensor]:
+    def forward(self, feats: Union[torch.Tensor, Sequence[torch.Tensor]]
+                ) -> Dict[str, torch.Tensor]:
         """Outputs of every built head: ``live`` (N, 2) logits, ``attr`` (N, 40),
         ``spoof_type`` (N, 11), ``illum`` (N, 5), ``env`` (N, 3) logits, ``depth`` (N, 1, S, S)
         and ``reflect`` (N, 3, S, S) maps in [0, 1]."""

@@ -42,7 +42,8 @@ def check_scores(p_spoof, labels, name: str = 'scores') -> Tuple[np.ndarray, np.
         raise CelebASpoofError(f'{name}: score {bad} is {p[bad]} (expected a finite p_spoof)')
     if not np.isin(y, (0, 1)).all():
         bad = int(np.flatnonzero(~np.isin(y, (0, 1)))[0])
-        raise CelebASpoofError(f'{name}: label {bad} is {y[bad].item()!r} (expected 0 = live, 1 = spoof)')
+        raise CelebASpoofError(
+            f'{name}: label {bad} is {y[bad].item()!r} (expected 0 = live, 1 = spoof)')
     y = y.astype(np.int64)
     for value, kind in ((0, 'live (label 0)'), (1, 'spoof (label 1)')):
         if not (y == value).any():
