@@ -38,6 +38,7 @@ def test_generated_videos_decode_with_mmaction_pipeline(rate_videos):
     assert out['inputs'].float().std() > 5  # real pixels, not a blank decode
 
 
+@pytest.mark.slow
 def test_tiny_distill_trains_tests_and_exports(tmp_path, rate_videos):
     from mmaction.registry import MODELS
     from mmaction.utils import register_all_modules
@@ -76,6 +77,7 @@ def test_tiny_distill_trains_tests_and_exports(tmp_path, rate_videos):
         torch.testing.assert_close(a['pred_score'], b['pred_score'])
 
 
+@pytest.mark.slow
 def test_export_of_a_plain_checkpoint_is_one_line_error(tmp_path):
     path = str(tmp_path / 'plain.pth')
     torch.save(dict(state_dict={'backbone.conv1.weight': torch.zeros(1)}), path)
