@@ -7,6 +7,7 @@ edge (:class:`~projects.common.graph.StaticEdgeSource`) shared by all samples. I
 1 with ``edge_act='identity'`` (our choice, from the spec), the complete graph is the residual
 network (ResNet: with the post-add ReLU moved to the next node's input; MobileNetV2: exactly).
 """
+import inspect
 from typing import List
 
 import torch
@@ -39,7 +40,9 @@ class TopoGraphMixin(DynamicGraphMixin):
         edge_threshold: Drop edges with ``|w| <= tau`` (identity) or ``w <= tau`` (sigmoid)
             at run time. Default 0.0 (only exact zeros; the prune tool removes edges for real).
         aggregate_impl: As :class:`~projects.common.graph.GraphStage`.
-        **kwargs: The base backbone's arguments.
+        **kwargs: The base backbone's arguments. For ``chain`` and random topologies
+            ``zero_init_residual`` defaults to False (our choice: without an ``in -> out``
+            path, zero-initialised block outputs would silence the stage).
     """
 
     def __init__(self,
@@ -78,6 +81,12 @@ class TopoGraphMixin(DynamicGraphMixin):
         self._num_graph_stages = 0
         edge_source = dict(type='StaticEdgeSource', init_value=init_value, edge_act=edge_act,
                            learnable=learnable, learn_out_edges=learn_out_edges)
+        if topology in ('chain', 'er', 'ba', 'ws') and 'zero_init_residual' in \
+                inspect.signature(super(DynamicGraphMixin, self).__init__).parameters:
+            # mmpretrain's ResNet zeroes each block's last BN at init (zero_init_residual),
+            # which is harmless while an identity path (in -> out) carries the signal; a chain
+            # or a random graph has none, so the stage would start with a constant zero output
+            kwargs.setdefault('zero_init_residual', False)
         super().__init__(*args, edge_source=edge_source, edge_threshold=edge_threshold,
                          aggregate_impl=aggregate_impl, **kwargs)
         if self._custom_masks is not None and len(self._custom_masks) != self._num_graph_stages:

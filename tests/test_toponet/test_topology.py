@@ -167,3 +167,14 @@ def test_mask_set_on_the_edge_source_is_picked_up_by_the_next_forward():
     with torch.no_grad():
         torch.testing.assert_close(stage(x), ref(x), rtol=0, atol=0)
     assert stage.preds[4] == [1, 2, 3]
+
+
+@pytest.mark.parametrize('topology', ['chain', 'er'])
+def test_graphs_without_identity_path_do_not_zero_init_the_last_bn(topology):
+    net = TopoResNet(18, topology=topology, topology_cfg=dict(p=0.4) if topology == 'er' else None)
+    net.init_weights()
+    assert all(float(s[k].norm2.weight.abs().sum()) > 0 for s in net.graph_stages()
+               for k in range(s.num_blocks))
+    complete = TopoResNet(18)
+    complete.init_weights()  # the residual network keeps mmpretrain's zero init
+    assert float(complete.layer1[0].norm2.weight.abs().sum()) == 0
