@@ -7,10 +7,10 @@ edge (:class:`~projects.common.graph.StaticEdgeSource`) shared by all samples. I
 1 with ``edge_act='identity'`` (our choice, from the spec), the complete graph is the residual
 network (ResNet: with the post-add ReLU moved to the next node's input; MobileNetV2: exactly).
 """
-import inspect
 from typing import List
 
 import torch
+from mmpretrain.models.backbones import ResNet
 from torch import Tensor
 
 from projects.common.graph import GraphStage
@@ -81,8 +81,7 @@ class TopoGraphMixin(DynamicGraphMixin):
         self._num_graph_stages = 0
         edge_source = dict(type='StaticEdgeSource', init_value=init_value, edge_act=edge_act,
                            learnable=learnable, learn_out_edges=learn_out_edges)
-        if topology in ('chain', 'er', 'ba', 'ws') and 'zero_init_residual' in \
-                inspect.signature(super(DynamicGraphMixin, self).__init__).parameters:
+        if topology in ('chain', 'er', 'ba', 'ws') and isinstance(self, ResNet):
             # mmpretrain's ResNet zeroes each block's last BN at init (zero_init_residual),
             # which is harmless while an identity path (in -> out) carries the signal; a chain
             # or a random graph has none, so the stage would start with a constant zero output

@@ -169,9 +169,12 @@ def test_mask_set_on_the_edge_source_is_picked_up_by_the_next_forward():
     assert stage.preds[4] == [1, 2, 3]
 
 
+@pytest.mark.parametrize('cls', ['TopoResNet', 'TopoResNet_CIFAR'])
 @pytest.mark.parametrize('topology', ['chain', 'er'])
-def test_graphs_without_identity_path_do_not_zero_init_the_last_bn(topology):
-    net = TopoResNet(18, topology=topology, topology_cfg=dict(p=0.4) if topology == 'er' else None)
+def test_graphs_without_identity_path_do_not_zero_init_the_last_bn(topology, cls):
+    import projects.toponet as T
+    net = getattr(T, cls)(18, topology=topology,
+                          topology_cfg=dict(p=0.4) if topology == 'er' else None)
     net.init_weights()
     assert all(float(s[k].norm2.weight.abs().sum()) > 0 for s in net.graph_stages()
                for k in range(s.num_blocks))
