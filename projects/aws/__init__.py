@@ -13,4 +13,5 @@ from .subset import StratifiedSubset
 from .transform import AWSPolicyAugment
 
 __all__ = ['OP_NAMES', 'build_op_space', 'op_magnitudes', 'AWSPolicy', 'reward_topk',
+           'PyramidNet_CIFAR', 'WideResNet_CIFAR',
            'AWSPPOAgent', 'AWSSearchLoop', 'state_hash', 'StratifiedSubset', 'AWSPolicyAugment']

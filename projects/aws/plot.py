@@ -1,6 +1,6 @@
 """Plot of the policy's evolution during an AWS search: the probability of the best policy's
 top pairs per loop, and the reward (mean over trajectories) per loop."""
-from typing import List, Sequence
+from typing import List
 
 from .op_space import NUM_OPS, OP_NAMES
 

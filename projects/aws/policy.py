@@ -70,7 +70,8 @@ class AWSPolicy:
         t2 = torch.zeros(NUM_OPS, NUM_OPS, dtype=torch.float64) if theta2 is None else \
             torch.as_tensor(theta2, dtype=torch.float64).clone()
         if t1.shape != (NUM_OPS, ) or t2.shape != (NUM_OPS, NUM_OPS):
-            raise AWSPolicyError(f'theta1/theta2 must have shapes ({NUM_OPS},)/({NUM_OPS}, {NUM_OPS}),'
+            raise AWSPolicyError(f'theta1/theta2 must have shapes ({NUM_OPS},)/'
+                                 f'({NUM_OPS}, {NUM_OPS}),'
                              f' got {tuple(t1.shape)}/{tuple(t2.shape)}')
         self.theta1 = torch.nn.Parameter(t1)
         self.theta2 = torch.nn.Parameter(t2)
@@ -198,8 +199,8 @@ class AWSPolicy:
         try:
             state = torch.load(path, map_location='cpu', weights_only=True)
         except Exception as exc:  # noqa: BLE001 - any unreadable file is a user error here
-            raise AWSPolicyError(f'{path}: not a readable agent checkpoint ({exc})'.splitlines()[0]) \
-                from None
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise AWSPolicyError(f'{path}: not a readable agent checkpoint ({first})') from None
         if isinstance(state, dict) and 'agent' in state:
             state = state['agent']
         if not isinstance(state, dict) or not {'first_param', 'second_param'} <= set(state):

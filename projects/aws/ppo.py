@@ -25,6 +25,7 @@ from typing import List, Optional, Sequence
 
 import torch
 import torch.distributed as torch_dist
+from mmengine import dist as mmengine_dist
 
 from .policy import AWSPolicy
 
@@ -150,9 +151,9 @@ class AWSPPOAgent:
             loss = -sum(self.surrogate(log_joint, old, adv) for adv in advs) / total
             self.optimizer.zero_grad()
             loss.backward()
-            if world > 1:
+            if world > 1:  # mmengine moves CPU tensors to the backend's device (nccl: cuda)
                 for p in self.policy.parameters():
-                    torch_dist.all_reduce(p.grad)
+                    mmengine_dist.all_reduce(p.grad, op='sum')
             self.optimizer.step()
             updates += 1
             kl = float((old_p * (old - log_joint.detach())).sum())

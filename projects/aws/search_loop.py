@@ -30,11 +30,10 @@ import hashlib
 import json
 import os
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Dict, List, Optional, Union
 
 import numpy as np
 import torch
-import torch.distributed as torch_dist
 from mmengine.dataset import pseudo_collate
 from mmengine.dist import get_dist_info, is_main_process
 from mmengine.logging import print_log
@@ -42,7 +41,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop
 from mmengine.runner.utils import set_random_seed
 from mmpretrain.registry import LOOPS
-from torch.utils.data import DataLoader, Dataset, Sampler
+from torch.utils.data import DataLoader, Sampler
 
 from .op_space import NUM_OPS
 from .policy import AWSPolicy, reward_topk
@@ -213,10 +212,9 @@ class AWSSearchLoop(EpochBasedTrainLoop):
         rank, world = get_dist_info()
         if world == 1:
             return list(values)
-        t = torch.tensor(values, dtype=torch.float64)
-        out = [torch.zeros_like(t) for _ in range(world)]
-        torch_dist.all_gather(out, t)
-        return [float(v) for o in out for v in o]
+        from mmengine.dist import all_gather  # moves CPU tensors to the backend's device
+        out = all_gather(torch.tensor(values, dtype=torch.float64))
+        return [float(v) for o in out for v in o.cpu()]
 
     # ---- one trajectory ------------------------------------------------------------------
     def run_trajectory(self, traj_id: int) -> dict:

@@ -9,7 +9,7 @@ whose width grows linearly by ``alpha / N`` per block, zero-padded identity shor
 at test time the branch is scaled by ``E[b + alpha - b alpha] = p_l``. Per-sample draws, as in
 the ShakeDrop paper's CIFAR code. mmpretrain has neither, so they are registered here.
 """
-from typing import Optional, Sequence
+from typing import Optional
 
 import torch
 import torch.nn as nn
