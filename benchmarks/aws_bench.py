@@ -7,7 +7,7 @@
    interleaved order: the AWS proxy (reload the shared weights and optimizer, fine-tune, mean
    of the best 2 per-epoch accuracies on the reward split), a plain short-training proxy of the
    same number of iterations and evaluations (from scratch), and a full training from scratch
-   (--full-epochs, 15; accuracy on digits/val, held out). Kendall tau (scipy) of each
+   (--full-epochs, 10; accuracy on digits/val, held out). Kendall tau (scipy) of each
    proxy against the full-training accuracy, with p-values; the proxy cost per policy as a
    fraction of one full training.
 3. Transform throughput: AWSPolicyAugment vs mmpretrain's RandAugment (2 ops, magnitude 9),
@@ -149,7 +149,7 @@ def main():
     parser.add_argument('--quick', action='store_true')
     parser.add_argument('--policies', type=int, default=8)
     parser.add_argument('--skip-final', action='store_true')
-    parser.add_argument('--full-epochs', type=int, default=15,
+    parser.add_argument('--full-epochs', type=int, default=10,
                         help='epochs of the full training that ranks the policies')
     args = parser.parse_args()
     torch.set_num_threads(1)
@@ -184,6 +184,7 @@ def main():
                     osp.join(OUT, 'policy_evolution.png'))
         shutil.copy(osp.join(loop.out_dir, 'search_history.json'),
                     osp.join(OUT, 'search_history.json'))
+    _dump(result)
     # 2. proxy quality
     from scipy import stats
     from mmengine.dataset import pseudo_collate
@@ -218,6 +219,8 @@ def main():
                          full_acc=full[-1], time_aws_proxy_s=t_proxy,
                          time_short_proxy_s=t_short, time_full_s=t_full))
         print(f'policy {k}: {rows[-1]}', flush=True)
+        result['proxy_quality_partial'] = rows
+        _dump(result)
     full_accs = [r['full_acc'] for r in rows]
     tau_aws = stats.kendalltau([r['aws_proxy'] for r in rows], full_accs)
     tau_short = stats.kendalltau([r['short_proxy'] for r in rows], full_accs)
@@ -244,7 +247,7 @@ def main():
     # 3. throughput
     result['throughput'] = throughput(3 if args.quick else 7, 64 if args.quick else 256)
     print(result['throughput'], flush=True)
-    json.dump(result, open(osp.join(OUT, 'aws_bench_partial.json'), 'w'), indent=1)
+    _dump(result)
     # 4. final arms
     if not args.skip_final:
         result['final'] = {}
@@ -264,9 +267,17 @@ def main():
                                         best_val_top1=max(vals) if vals else None,
                                         train_s=t_train)
             print(arm, result['final'][arm], flush=True)
+            _dump(result)
     json.dump(result, open(osp.join(OUT, 'aws_bench.json'), 'w'), indent=1)
     _plot(result, osp.join(OUT, 'aws_bench.png'))
     shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _dump(result):
+    """Write the JSON so far (a run stopped early keeps what it measured)."""
+    result.pop('proxy_quality_partial', None) if 'proxy_quality' in result else None
+    with open(osp.join(OUT, 'aws_bench.json'), 'w') as f:
+        json.dump(result, f, indent=1)
 
 
 def _val_accs(log_dir):
