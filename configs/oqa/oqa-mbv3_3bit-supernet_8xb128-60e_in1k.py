@@ -17,3 +17,5 @@ custom_hooks = [
     dict(type='OQABNRecalibHook', num_images=2000, batch_size=100),
     dict(type='LSQStepReinitHook', mode='data', from_bits=4),
 ]
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3,
+                                     save_last=True))

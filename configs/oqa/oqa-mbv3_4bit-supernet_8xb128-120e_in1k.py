@@ -4,3 +4,5 @@
 # (no converter is provided yet; see projects/oqa/README.md). The LSQ steps are initialised
 # from the first batch.
 _base_ = ['./_base_/oqa-mbv3_in1k.py', './_base_/oqa-mbv3_supernet-schedule.py']
+default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3,
+                                     save_last=True))

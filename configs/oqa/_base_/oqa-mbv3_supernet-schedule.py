@@ -13,5 +13,3 @@ param_scheduler = [
 ]
 train_cfg = dict(by_epoch=True, max_epochs=max_epochs, val_interval=10)
 auto_scale_lr = dict(base_batch_size=1024)
-default_hooks = dict(checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=3,
-                                     save_last=True))
