@@ -266,3 +266,14 @@ def test_missing_teacher_checkpoint_is_one_line_error():
     with pytest.raises(ValueError, match=r'^model.teacher_ckpt: work_dirs/none/epoch_1.pth not '
                                          r'found'):
         model.init_weights()
+
+
+def test_offline_teacher_forward_records_no_graph():
+    model = build().train()
+    model.teacher.requires_grad_(True)  # even if a user unfreezes it by hand
+    data = model.data_preprocessor(batch_2d(), True)
+    captured = {}
+    model.teacher.cls_head.register_forward_hook(
+        lambda m, a, out: captured.update(logits=out))
+    model(**data, mode='loss')
+    assert captured['logits'].grad_fn is None

@@ -66,9 +66,9 @@ def test_kl_zero_for_identical_layers_positive_otherwise():
 
 
 def test_kl_hand_computed():
-    p_t = torch.tensor([0.5, 0.25, 0.25], dtype=torch.float64)
-    p_s = torch.tensor([0.25, 0.5, 0.25], dtype=torch.float64)
-    expected = 0.5 * math.log(2) + 0.25 * math.log(0.5)
+    p_t = torch.tensor([0.7, 0.2, 0.1], dtype=torch.float64)
+    p_s = torch.tensor([0.2, 0.3, 0.5], dtype=torch.float64)
+    expected = 0.7 * math.log(0.7 / 0.2) + 0.2 * math.log(0.2 / 0.3) + 0.1 * math.log(0.1 / 0.5)
     torch.testing.assert_close(ParamFreqDistLoss().kl(p_t, p_s),
                                torch.tensor(expected, dtype=torch.float64))
 
