@@ -1,6 +1,6 @@
 """OQA search space: the OFA MobileNetV3 space (d234 e346 k357, width 1.0) and its subnet configs.
 
-Paper: OQA, "Once Quantization-Aware Training" (arXiv 2010.04354), built on OFA's MobileNetV3
+Paper: OQA, "Once Quantized for All" (arXiv 2010.04354), built on OFA's MobileNetV3
 space (arXiv 1908.09791). Section 2 of ``/work/shared/methods/oqa.md``:
 
 * stem 3x3/2 (FP), a first MBConv block with expand 1 (3x3 depthwise), five searchable stages
