@@ -203,7 +203,7 @@ def plot(result, path):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument('--epochs', type=int, default=6)
+    parser.add_argument('--epochs', type=int, default=4)
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--rounds', type=int, default=7)
     parser.add_argument('--quick', action='store_true', help='1 epoch, 1 seed, 3 rounds')
