@@ -29,11 +29,11 @@ val_pipeline = [
 ]
 test_pipeline = val_pipeline
 train_dataloader = dict(dataset=dict(
-    type=dataset_type, ann_file=ann_file_train, data_prefix=dict(img=data_root),
+    type=dataset_type, ann_file=ann_file_train, data_prefix=dict(_delete_=True, img=data_root),
     filename_tmpl='{:05}.jpg', pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(
-    type=dataset_type, ann_file=ann_file_val, data_prefix=dict(img=data_root),
+    type=dataset_type, ann_file=ann_file_val, data_prefix=dict(_delete_=True, img=data_root),
     filename_tmpl='{:05}.jpg', pipeline=val_pipeline, test_mode=True))
 test_dataloader = dict(dataset=dict(
-    type=dataset_type, ann_file=ann_file_val, data_prefix=dict(img=data_root),
+    type=dataset_type, ann_file=ann_file_val, data_prefix=dict(_delete_=True, img=data_root),
     filename_tmpl='{:05}.jpg', pipeline=test_pipeline, test_mode=True))
