@@ -17,7 +17,8 @@ from .topology import TOPOLOGIES, stage_edge_mask
 
 __all__ = [
     'TopoResNet', 'TopoResNet_CIFAR', 'TopoResNeXt', 'TopoMobileNetV2', 'TopoRandWire',
-    'TripletNode', 'TopoGraphMixin', 'TopoConfigError', 'TopoImageClassifier', 'EdgeL1Mixin', 'with_edge_l1',
+    'TripletNode', 'TopoGraphMixin', 'TopoConfigError', 'TopoImageClassifier', 'EdgeL1Mixin',
+    'with_edge_l1',
     'L1_MODES', 'EdgeStatsHook', 'relative_strength', 'topo_stages', 'TOPOLOGIES',
     'stage_edge_mask'
 ]

@@ -68,12 +68,13 @@ class TopoGraphMixin(DynamicGraphMixin):
         if topology == 'custom':
             if set(topology_cfg) != {'masks'} or not isinstance(topology_cfg['masks'],
                                                                 (list, tuple)):
-                raise TopoConfigError(f"{name}: topology='custom' needs topology_cfg=dict(masks=[...]) "
-                                 f'with one (N+2) x (N+2) 0/1 mask per graph stage, got '
-                                 f'keys {sorted(topology_cfg)}')
+                raise TopoConfigError(f"{name}: topology='custom' needs "
+                                      'topology_cfg=dict(masks=[...]) with one (N+2) x (N+2) '
+                                      f'0/1 mask per graph stage, got keys '
+                                      f'{sorted(topology_cfg)}')
         elif topology_cfg and topology not in ('er', 'ba', 'ws'):
-            raise TopoConfigError(f'{name}: topology_cfg is for a random topology (er/ba/ws), '
-                             f'got it with topology={topology!r}')
+            raise TopoConfigError(f'{name}: topology_cfg is for a random topology '
+                                  f'(er/ba/ws), got it with topology={topology!r}')
         self._topology = topology
         self._topology_seed = int(topology_cfg.pop('seed', 0))
         self._custom_masks = topology_cfg.pop('masks', None)
@@ -89,7 +90,8 @@ class TopoGraphMixin(DynamicGraphMixin):
         super().__init__(*args, edge_source=edge_source, edge_threshold=edge_threshold,
                          aggregate_impl=aggregate_impl, **kwargs)
         if self._custom_masks is not None and len(self._custom_masks) != self._num_graph_stages:
-            raise TopoConfigError(f'{name}: topology_cfg.masks has {len(self._custom_masks)} masks, '
+            raise TopoConfigError(f'{name}: topology_cfg.masks has '
+                                  f'{len(self._custom_masks)} masks, '
                              f'the network has {self._num_graph_stages} graph stages')
 
     def _graph_stage(self, blocks: List[torch.nn.Module], node_type: str) -> GraphStage:

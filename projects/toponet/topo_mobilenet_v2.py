@@ -19,6 +19,7 @@ class TopoMobileNetV2(TopoGraphMixin, MobileNetV2):
     Args:
         widen_factor: Width multiplier (as mmpretrain ``MobileNetV2``).
         topology, topology_cfg, learnable, learn_out_edges, edge_act, init_value,
-            edge_threshold, aggregate_impl: See :class:`~projects.toponet.topo_mixin.TopoGraphMixin`.
+            edge_threshold, aggregate_impl: See
+            :class:`~projects.toponet.topo_mixin.TopoGraphMixin`.
         **kwargs: Any other mmpretrain ``MobileNetV2`` argument.
     """

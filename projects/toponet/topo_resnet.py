@@ -21,7 +21,8 @@ class TopoResNet(GraphLayerDepthMixin, TopoGraphMixin, ResNet):
     Args:
         depth: 18, 34, 50, 101 or 152 (as mmpretrain ``ResNet``).
         topology, topology_cfg, learnable, learn_out_edges, edge_act, init_value,
-            edge_threshold, aggregate_impl: See :class:`~projects.toponet.topo_mixin.TopoGraphMixin`.
+            edge_threshold, aggregate_impl: See
+            :class:`~projects.toponet.topo_mixin.TopoGraphMixin`.
         **kwargs: Any other mmpretrain ``ResNet`` argument.
 
     Example:

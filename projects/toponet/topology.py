@@ -39,7 +39,8 @@ def random_graph_edges(kind: str, num_nodes: int, seed: int, **params) -> list:
     """Undirected edges ``(u, v)``, ``u < v``, of a networkx ER/BA/WS graph on ``num_nodes``."""
     import networkx as nx
     if kind not in RANDOM_DEFAULTS:
-        raise TopoConfigError(f"random topology must be one of {tuple(RANDOM_DEFAULTS)}, got {kind!r}")
+        raise TopoConfigError(f'random topology must be one of {tuple(RANDOM_DEFAULTS)}, '
+                              f'got {kind!r}')
     cfg = dict(RANDOM_DEFAULTS[kind], **params)
     unknown = set(cfg) - set(RANDOM_DEFAULTS[kind])
     if unknown:

@@ -13,6 +13,7 @@ from .nodes import (NODE_TYPE_REGISTRY, NodeType, block_body, block_shortcut,
 
 __all__ = [
     'AGGREGATE_IMPLS', 'DynamicAggregate', 'aggregate', 'weighted_sum', 'EdgeRouter',
-    'RouterEdgeSource', 'EdgeSource', 'StaticEdgeSource', 'GraphStage', 'complete_dag_mask', 'live_nodes', 'block_body',
+    'RouterEdgeSource', 'EdgeSource', 'StaticEdgeSource', 'GraphStage', 'complete_dag_mask', 'live_nodes',
+    'block_body',
     'block_shortcut', 'NODE_TYPE_REGISTRY', 'NodeType', 'register_node_body', 'register_node_type'
 ]
