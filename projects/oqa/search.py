@@ -363,9 +363,10 @@ class OQAEvolutionSearchLoop(BaseLoop):
                       best=self._row(searcher, searcher._ranked()[0]),
                       pareto=[self._row(searcher, a) for a in front],
                       history=searcher.history, timing=getattr(self, 'timing', None))
-        print_log('Pareto front (cost, score, arch):\n' + '\n'.join(
-            f"  {r['fp_macs_M']:8.3f}M {self.constraint['metric']}-budget "
-            f"{r['score']:6.2f}  {r['arch']}" for r in result['pareto']), logger='current')
+        print_log(f"Pareto front ({self.constraint['metric']} vs {self.score_key}):\n" +
+                  '\n'.join(f"  FP MACs {r['fp_macs_M']:8.3f}M  BitOPs {r['bitops_G']:7.3f}G  "
+                             f"eq FLOPs {r['eq_flops_M']:7.3f}M  {r['score']:6.2f}  {r['arch']}"
+                             for r in result['pareto']), logger='current')
         if is_main_process():
             path = osp.join(self.runner.work_dir, f'pareto_{bits}bit.json')
             with open(path, 'w') as f:

@@ -96,3 +96,27 @@ def test_same_iteration_same_subnets():
 def test_bad_arguments(kwargs):
     with pytest.raises(ValueError):
         tiny_classifier(**kwargs)
+
+
+def test_static_classifier_of_the_export_gives_the_supernet_logits():
+    from mmengine.registry import MODELS
+    torch.manual_seed(0)
+    arch = dict(ks=[5, 3, 7, 3] * 5, e=[6, 3, 4, 4] * 5, d=[2, 1, 2, 1, 2], resolution=20)
+    model = tiny_classifier(subnet=arch).double().train()
+    model.loss(*_inputs(model))  # data init
+    model.eval()
+    static = MODELS.build(dict(type='OQAImageClassifier', resolution=20,
+                               backbone=dict(type='OQAMobileNetV3', arch=arch, bits=4,
+                                             depth_list=[1, 2], stem_channels=8,
+                                             first_channels=8,
+                                             stage_channels=[8, 16, 24, 32, 40],
+                                             final_expand_channels=32,
+                                             feature_mix_channels=48),
+                               neck=dict(type='GlobalAveragePooling'),
+                               head=dict(type='LinearClsHead', num_classes=10,
+                                         in_channels=48))).double().eval()
+    static.backbone.load_state_dict(model.backbone.export_subnet().state_dict())
+    static.head.load_state_dict(model.head.state_dict())
+    x = torch.randn(3, 3, 32, 32, dtype=torch.float64)
+    torch.testing.assert_close(static(x, mode='tensor'), model(x, mode='tensor'),
+                               atol=1e-6, rtol=0)
