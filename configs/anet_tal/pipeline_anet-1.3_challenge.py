@@ -13,9 +13,9 @@ gt_file = 'data/ActivityNet/anet_anno_val.json'
 classes = 'data/ActivityNet/activity_net.v1-3.min.json'  # the 200 leaf classes, by name
 
 # Stage 0, optional: features of raw videos with any recognizer, e.g.
-# extract = dict(config='<recognizer config>', checkpoint='<ckpt>', videos='data/ActivityNet/videos',
-#                out_dir='data/ActivityNet/my_features', temporal_dim=100, interval=16,
-#                clip_len=16, feature='pool')
+# extract = dict(config='<recognizer config>', checkpoint='<ckpt>',
+#                videos='data/ActivityNet/videos', out_dir='data/ActivityNet/my_features',
+#                temporal_dim=100, interval=16, clip_len=16, feature='pool')
 # and a generator config whose data_prefix.video is that out_dir.
 extract = None
 

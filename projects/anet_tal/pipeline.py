@@ -39,8 +39,7 @@ from projects.common.errors import MMPapersError
 from projects.common.localization.metrics import aran_metrics
 from projects.common.localization.proposal_io import (dump_results, gt_as_arrays,
                                                       load_ground_truth, load_taxonomy,
-                                                      proposals_as_arrays, results_to_json,
-                                                      strip_v)
+                                                      proposals_as_arrays, results_to_json)
 from .classification import average_video_scores, classify_proposals, load_video_scores
 from .ensemble import RULES, EnsembleLocalizer, check_common_t
 from .metric import anet_detection_map, evaluate_anet_detection
@@ -99,7 +98,7 @@ def train_generator(config: str, work_dir: str, options: Sequence[str] = ()) -> 
     return _last_checkpoint(work_dir)
 
 
-def load_member_inputs(config: str, batch_size: int = 16):
+def load_member_inputs(config: str):
     """The test set of a generator config: ``(names, [inputs (B, C, T)], [data samples])``."""
     from mmaction.registry import DATASETS
     from tools._bootstrap import make_embedded_data
