@@ -264,7 +264,9 @@ class AWSSearchLoop(EpochBasedTrainLoop):
         local = advantages[rank * n:(rank + 1) * n]
         info = self.agent.update([t['counts'] for t in trajs], local,
                                  num_trajectories=len(rewards))
+        digest = hashlib.sha256(b''.join(t['counts'].numpy().tobytes() for t in trajs))
         entry = dict(loop=self.loop_idx, rewards=rewards, mean_reward=mean_reward,
+                     counts_sha256=digest.hexdigest()[:16],
                      accs=[t['accs'] for t in trajs][0], advantages=advantages,
                      baselines=list(self.agent.running_baselines), probs=joint.float(),
                      **info)

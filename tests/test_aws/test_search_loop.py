@@ -19,7 +19,7 @@ from projects.aws.search_loop import STATE_KEY, state_hash
 
 @DATASETS.register_module(force=True)
 class AWSToyDigits(BaseDataset):
-    """16x16 images of 4 classes: a bright bar at a class-dependent place, plus noise."""
+    """16x16 noisy images of 4 classes: a bar whose colour is the class, at a random place."""
     METAINFO = dict(classes=('a', 'b', 'c', 'd'))
 
     def __init__(self, n=32, seed=0, **kwargs):
@@ -31,8 +31,10 @@ class AWSToyDigits(BaseDataset):
         out = []
         for k in range(self.n):
             label = k % 4
-            img = rng.integers(0, 60, (16, 16, 3)).astype(np.uint8)
-            img[2 + 3 * label:4 + 3 * label, 3:13] = 220
+            img = rng.integers(0, 150, (16, 16, 3)).astype(np.uint8)
+            row = rng.integers(0, 12)  # a bar at a random place, its colour is the class
+            img[row:row + 4, 3:13] = np.array([[60, 60, 60], [200, 40, 40], [40, 200, 40],
+                                               [40, 40, 200]][label], dtype=np.uint8)
             out.append(dict(img=img, gt_label=label))
         return out
 
@@ -150,6 +152,8 @@ def test_resume_equals_uninterrupted(full_run, tmp_path):
     a, b = runner.train_loop, resumed.train_loop
     assert len(b.start_hashes) == 2  # loops 2 and 3 ran in the resumed process
     assert [e['rewards'] for e in a.history] == [e['rewards'] for e in b.history]
+    # the pairs drawn in every loop (rank-0 counts), not only their rewards
+    assert [e['counts_sha256'] for e in a.history] == [e['counts_sha256'] for e in b.history]
     for p, q in zip(a.agent.policy.parameters(), b.agent.policy.parameters()):
         torch.testing.assert_close(p, q, rtol=0, atol=0)
     assert a.agent.running_baselines == b.agent.running_baselines
@@ -164,3 +168,18 @@ def test_pipeline_without_the_transform_is_a_one_line_error(tmp_path):
     cfg['train_dataloader']['dataset']['pipeline'] = [dict(type='PackInputs')]
     with pytest.raises(ValueError, match='no AWSPolicyAugment'):
         Runner.from_cfg(cfg).train()
+
+
+def test_consecutive_trajectories_each_reload_the_shared_state(full_run):
+    loop = full_run[0].train_loop
+    n = len(loop.start_hashes)
+    loop.run_trajectory(0)
+    loop.run_trajectory(1)  # no restore in between: run_trajectory itself must reload
+    assert loop.start_hashes[n] == loop.start_hashes[n + 1] == loop.start_hashes[0]
+    loop._restore_share()
+
+
+def test_toy_rewards_vary_so_the_agent_moves(full_run):
+    loop = full_run[0].train_loop
+    assert len({round(e['mean_reward'], 6) for e in loop.history}) > 1
+    assert any(abs(a) > 0 for e in loop.history[1:] for a in e['advantages'])
