@@ -176,3 +176,18 @@ def test_missing_auxiliary_label_is_a_one_line_error():
 def test_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):
         AENetHead(**kwargs)
+
+
+def test_random_labels_for_config_tests_are_consistent():
+    from projects.celeba_spoof import add_random_anti_spoof_labels
+    gen = torch.Generator().manual_seed(7)
+    samples = add_random_anti_spoof_labels(
+        [DataSample().set_gt_label(y) for y in (0, 1, 1, 0)], gen)
+    for s in samples:
+        spoof = int(s.gt_label) == 1
+        assert (int(s.spoof_type) > 0) == spoof and (int(s.illum) > 0) == spoof
+        assert (s.attr.sum() == 0) if spoof else (s.reflect_map.sum() == 0)
+        assert (s.depth_map.sum() == 0) == spoof
+    losses = AENetHead(in_channels=C, with_env=True).loss(
+        (torch.randn(4, C, 7, 7, generator=gen), ), samples)
+    assert all(torch.isfinite(v) for v in losses.values())
