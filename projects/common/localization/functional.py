@@ -433,13 +433,17 @@ def _detection_ap_vectorized(ground_truth, predictions, thresholds, classes, tie
 
 def _interpolated_ap_rows(precision: np.ndarray, recall: np.ndarray) -> np.ndarray:
     """:func:`interpolated_ap` of every row (the same sums; the running max is exact)."""
-    out = np.zeros(len(precision))
-    for t in range(len(precision)):
-        mprec = np.hstack([[0], precision[t], [0]])
-        mrec = np.hstack([[0], recall[t], [1]])
-        mprec = np.maximum.accumulate(mprec[::-1])[::-1]
-        idx = np.where(mrec[1::] != mrec[0:-1])[0] + 1
-        out[t] = np.sum((mrec[idx] - mrec[idx - 1]) * mprec[idx])
+    rows, n = precision.shape
+    mprec = np.zeros((rows, n + 2))
+    mprec[:, 1:-1] = precision
+    mprec = np.maximum.accumulate(mprec[:, ::-1], axis=1)[:, ::-1]
+    mrec = np.zeros((rows, n + 2))
+    mrec[:, 1:-1] = recall
+    mrec[:, -1] = 1
+    out = np.zeros(rows)
+    for t in range(rows):
+        idx = np.flatnonzero(mrec[t, 1:] != mrec[t, :-1]) + 1
+        out[t] = np.sum((mrec[t, idx] - mrec[t, idx - 1]) * mprec[t, idx])
     return out
 
 
