@@ -19,7 +19,9 @@ class StratifiedSubset:
     Args:
         dataset: Config (or built instance) of the wrapped dataset.
         per_class: Images per class; or None to use ``start``/``end`` fractions.
-        offset: First position per class (with ``per_class``).
+        offset: First position per class. Without ``per_class`` the fractions apply to the
+            positions from ``offset`` on, so ``offset=50`` alone keeps all but the 50 images per
+            class that ``per_class=50, offset=0`` keeps.
         start: First fraction per class (without ``per_class``).
         end: Last fraction per class (without ``per_class``).
         seed: Seed of the per-class shuffle.
@@ -30,7 +32,7 @@ class StratifiedSubset:
         self.dataset = DATASETS.build(dataset) if isinstance(dataset, dict) else dataset
         if hasattr(self.dataset, 'full_init'):
             self.dataset.full_init()
-        if per_class is not None and (per_class < 1 or offset < 0):
+        if offset < 0 or (per_class is not None and per_class < 1):
             raise ValueError(f'per_class must be >= 1 and offset >= 0, got {per_class}, {offset}')
         if per_class is None and not 0 <= start < end <= 1:
             raise ValueError(f'need 0 <= start < end <= 1, got start={start}, end={end}')
@@ -45,6 +47,7 @@ class StratifiedSubset:
                                      f'offset + per_class = {offset + per_class}')
                 keep.append(idx[offset:offset + per_class])
             else:
+                idx = idx[offset:]
                 keep.append(idx[int(round(start * len(idx))):int(round(end * len(idx)))])
         self.indices = np.sort(np.concatenate(keep)).tolist()
         self.metainfo = getattr(self.dataset, 'metainfo', {})

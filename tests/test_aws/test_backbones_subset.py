@@ -64,6 +64,8 @@ def test_stratified_subsets_are_disjoint_and_per_class():
     assert sorted(train.indices + val.indices) == list(range(len(labels)))
     assert np.bincount(val.get_gt_labels()).tolist() == [2, 2, 2, 4]
     assert b[0]['idx'] == b.indices[0]
+    rest = StratifiedSubset(base, offset=3, seed=5)  # everything but `a`
+    assert sorted(rest.indices + a.indices) == list(range(len(labels)))
 
 
 def test_subset_larger_than_a_class_is_a_value_error():
