@@ -1,8 +1,7 @@
 """AWS benchmark on the embedded ``digits`` data, one process, CPU.
 
 1. The tiny search (configs/aws/aws-search_resnet18-tiny_...digits300.py) through mmengine's
-   Runner: stage-1 time, time per search loop, the searched policy (copied to
-   ``projects/aws/benchmark/digits300_searched_policy.json``, which the tiny final config uses).
+   Runner: its time, rewards and searched policy (``bench_search_*`` files beside the JSON).
 2. Proxy quality: ``--policies`` random policies (seeded, concentrated logits). For each, in
    interleaved order: the AWS proxy (reload the shared weights and optimizer, fine-tune, mean
    of the best 2 per-epoch accuracies on the reward split), a plain short-training proxy of the
@@ -177,13 +176,10 @@ def main():
         best_top_pairs=loop.best_policy().top_pairs(5),
         best_policy_max_pair_prob=float(loop.best_policy().joint().detach().max()),
         final_policy_max_pair_prob=float(loop.agent.policy.joint().detach().max()))
-    policy_path = osp.join(OUT, 'digits300_searched_policy.json')
-    if not args.quick:
-        shutil.copy(osp.join(loop.out_dir, 'best_policy.json'), policy_path)
-        shutil.copy(osp.join(loop.out_dir, 'policy_evolution.png'),
-                    osp.join(OUT, 'policy_evolution.png'))
-        shutil.copy(osp.join(loop.out_dir, 'search_history.json'),
-                    osp.join(OUT, 'search_history.json'))
+    if not args.quick:  # the search's outputs beside the JSON (the tiny final config keeps
+        # using the committed digits300_searched_policy.json unless pointed here)
+        for name in ('best_policy.json', 'policy_evolution.png', 'search_history.json'):
+            shutil.copy(osp.join(loop.out_dir, name), osp.join(OUT, 'bench_search_' + name))
     _dump(result)
     # 2. proxy quality
     from scipy import stats
