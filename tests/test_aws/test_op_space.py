@@ -115,6 +115,11 @@ def test_translate_shifts_a_fraction_of_the_width(ops):
                                                  interpolation='nearest')),
     ('ShearY_mag0.2', lambda im, s: mmcv.imshear(im, s * 0.2, 'vertical', border_value=128,
                                                  interpolation='bicubic')),
+    ('ShearX_mag0.3', lambda im, s: mmcv.imshear(im, s * 0.3, 'horizontal', border_value=128,
+                                                 interpolation='bicubic')),
+    ('TranslateY_mag0.453', lambda im, s: mmcv.imtranslate(
+        im, s * (9 / 9 * 150 / 331) * im.shape[0], 'vertical', border_value=128,
+        interpolation='nearest')),
 ])
 def test_signed_ops_are_factor_one_plus_minus_m(ops, name, fn):
     img = _img(5)
@@ -131,3 +136,12 @@ def test_signed_ops_are_factor_one_plus_minus_m(ops, name, fn):
 def test_unknown_op_space_is_a_value_error():
     with pytest.raises(ValueError, match="op_space must be 'aws36'"):
         op_space.op_space_configs('aws14')
+
+
+def test_autocontrast_and_equalize_are_mmcvs(ops):
+    img = (_img(6) // 2 + 40).astype(np.uint8)  # a narrow range, so both ops change it
+    ac = ops[OP_NAMES.index('AutoContrast')](dict(img=img.copy()))['img']
+    eq = ops[OP_NAMES.index('Equalize')](dict(img=img.copy()))['img']
+    np.testing.assert_array_equal(ac, mmcv.auto_contrast(img))
+    np.testing.assert_array_equal(eq, mmcv.imequalize(img))
+    assert ac.min() == 0 and ac.max() == 255 and not np.array_equal(eq, img)
