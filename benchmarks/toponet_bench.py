@@ -30,7 +30,7 @@ pictures beside it. Run alone: ``flock /tmp/bench.lock python benchmarks/toponet
 Usage::
 
     python benchmarks/toponet_bench.py                 # 3 seeds x 10 epochs, 20/5 rounds
-    python benchmarks/toponet_bench.py --quick         # 3 seeds x 3 epochs, 10/2 rounds
+    python benchmarks/toponet_bench.py --quick         # 3 seeds x 3 epochs, 20/3 rounds
 """
 import argparse
 import copy
@@ -219,7 +219,7 @@ def latency(threshold: float, rounds: Dict[int, int]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
-                        help='3 epochs per digits run, 10/2 latency rounds')
+                        help='3 epochs per digits run, 20/3 latency rounds')
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--epochs', type=int, default=10)
     parser.add_argument('--rounds', type=int, default=20, help='latency rounds at batch 1')
@@ -230,7 +230,7 @@ def main() -> None:
     parser.add_argument('--work-root', default=osp.join(REPO_ROOT, 'work_dirs', 'toponet_bench'))
     args = parser.parse_args()
     if args.quick:
-        args.epochs, args.rounds, args.rounds_b32 = 3, 10, 2
+        args.epochs, args.rounds, args.rounds_b32 = 3, 20, 3
     os.makedirs(args.out, exist_ok=True)
     path = osp.join(args.out, 'toponet_bench_quick.json' if args.quick else 'toponet_bench.json')
     report = {}
