@@ -137,10 +137,10 @@ def evaluate_subnets(config, checkpoint, archs):
     from mmengine.runner import Runner, load_checkpoint
 
     from projects.oqa.bn_calib import OQABNRecalibHook, recalibrate_bn
-    from projects.oqa.export import calib_hook_cfg
+    from projects.oqa.export import calib_hook_cfg, model_cfg_of
     cfg = Config.fromfile(osp.join(REPO, config))
     init_default_scope('mmpretrain')
-    model = MODELS.build(cfg.model)
+    model = MODELS.build(model_cfg_of(cfg))  # with the config's data_preprocessor
     load_checkpoint(model, osp.join(REPO, checkpoint), map_location='cpu', strict=True)
     hook_cfg = {k: v for k, v in dict(calib_hook_cfg(cfg)).items() if k != 'type'}
     hook = OQABNRecalibHook(**hook_cfg)
@@ -198,7 +198,13 @@ def main():
 
     # chain 4 -> 3 -> 2 through tools/train.py, and direct 2-bit from the FP supernet
     stages = {}
-    if not args.skip_train:
+    previous = {}
+    if args.skip_train:  # the trainings of the previous run of this script (same code)
+        with open(osp.join(OUT_DIR, 'oqa_bench.json')) as f:
+            previous = json.load(f)
+        stages = previous['stages']
+        out['stages_from_previous_run'] = True
+    else:
         for name, config in (('fp', FP), ('4bit', B4), ('3bit', B3), ('2bit', B2)):
             text, sec = run(['tools/train.py', config], f'train_{name}')
             stages[name] = dict(config=config, seconds=sec, val_top1_max_subnet=top1_of(text))
@@ -268,7 +274,9 @@ def main():
     plot_pareto([osp.join(REPO, out['search'][k]['pareto_json']) for k in ('4bit', '2bit')],
                 osp.join(OUT_DIR, 'pareto_tiny.png'))
 
-    if not args.skip_resnet:
+    if args.skip_resnet and previous.get('lsq_resnet18_digits'):
+        out['lsq_resnet18_digits'] = previous['lsq_resnet18_digits']
+    elif not args.skip_resnet:
         res = {}
         for name, config in (('fp', 'configs/baselines/resnet18-tiny_1xb64-10e_digits.py'),
                              ('lsq4', CFG + 'resnet18-tiny-lsq-4bit_1xb64-10e_digits.py'),

@@ -34,6 +34,14 @@ def calib_hook_cfg(cfg: Config) -> Optional[dict]:
     return None
 
 
+def model_cfg_of(cfg: Config) -> dict:
+    """``cfg.model`` with the top-level ``data_preprocessor`` filled in, as the Runner does."""
+    model_cfg = copy.deepcopy(cfg.model)
+    if cfg.get('data_preprocessor') is not None:
+        model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
+    return model_cfg
+
+
 def export(cfg: Config, checkpoint: str, arch: Union[str, dict, None], out: str,
            recalibrate: bool = True) -> dict:
     """Export ``arch`` (``None``: the config's ``model.subnet``) and return ``dict(arch, ...)``."""
@@ -42,7 +50,8 @@ def export(cfg: Config, checkpoint: str, arch: Union[str, dict, None], out: str,
     from .arch import arch_to_str
     from .bn_calib import OQABNRecalibHook, recalibrate_bn
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    model = MODELS.build(cfg.model)
+    model_cfg = model_cfg_of(cfg)
+    model = MODELS.build(model_cfg)
     load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
     arch = model.set_eval_subnet(arch if arch is not None else cfg.model.get('subnet'))
     hook_cfg = calib_hook_cfg(cfg) or dict(num_images=2000, batch_size=100)
@@ -61,9 +70,9 @@ def export(cfg: Config, checkpoint: str, arch: Union[str, dict, None], out: str,
                       expand_list=list(model.backbone.expand_list),
                       depth_list=list(model.backbone.depth_list),
                       **{k: v for k, v in model.backbone.widths.items()}),
-        neck=copy.deepcopy(cfg.model.get('neck')),
-        head=copy.deepcopy(cfg.model.get('head')),
-        data_preprocessor=copy.deepcopy(cfg.model.get('data_preprocessor')),
+        neck=copy.deepcopy(model_cfg.get('neck')),
+        head=copy.deepcopy(model_cfg.get('head')),
+        data_preprocessor=copy.deepcopy(model_cfg.get('data_preprocessor')),
         resolution=arch['resolution'])
     deploy_model = MODELS.build(copy.deepcopy(deploy))
     deploy_model.backbone = static
