@@ -70,6 +70,10 @@ def _classification_batch(cfg: Config, gen: torch.Generator) -> Dict[str, list]:
               for _ in range(2)]
     samples = [DataSample().set_gt_label(int(label))
                for label in torch.randint(0, num_classes, (2, ), generator=gen)]
+    if (cfg.model.get('head') or {}).get('type') == 'AENetHead':
+        # AENet's auxiliary heads read attribute, spoof-type, illumination and map labels
+        from projects.celeba_spoof import add_random_anti_spoof_labels
+        add_random_anti_spoof_labels(samples, gen)
     return dict(inputs=inputs, data_samples=samples)
 
 
@@ -104,8 +108,27 @@ def _localization_batch(cfg: Config, gen: torch.Generator) -> Dict[str, list]:
     return dict(inputs=inputs, data_samples=samples)
 
 
+def _recognition_batch(cfg: Config, gen: torch.Generator) -> Dict[str, list]:
+    """Video clips of ``num_segments`` (default 8) frames for an mmaction2 recognizer (or a
+    distiller of two), uint8 ``[T, 3, H, W]`` as the 2D recognizers' data preprocessor takes."""
+    from mmaction.structures import ActionDataSample
+    num_classes = _find(cfg.model, 'num_classes')
+    segs = _find(cfg.model, 'num_segments') or 8
+    inputs = [torch.randint(0, 256, (segs, 3, CLS_SIZE, CLS_SIZE), generator=gen,
+                            dtype=torch.uint8) for _ in range(2)]
+    samples = [ActionDataSample().set_gt_label(int(label))
+               for label in torch.randint(0, num_classes, (2, ), generator=gen)]
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def _mmaction_batch(cfg: Config, gen: torch.Generator) -> Dict[str, list]:
+    if 'temporal_dim' in cfg.model:
+        return _localization_batch(cfg, gen)
+    return _recognition_batch(cfg, gen)
+
+
 BATCHES = dict(mmpretrain=_classification_batch, mmdet=_detection_batch,
-               mmaction=_localization_batch)
+               mmaction=_mmaction_batch)
 
 
 def _build_model(cfg: Config) -> torch.nn.Module:
@@ -182,7 +205,7 @@ def test_two_optimizer_steps(config):
     # every parameter whose step lr * max|grad| is representable next to its values must move
     # (under a warm-up, e.g. lr 2e-5, some small gradients round away in float32)
     must_move = [n for n, p in model.named_parameters()
-                 if lr_of[id(p)] * grad_max.get(n, 0.0) >
+                 if lr_of.get(id(p), 0.0) * grad_max.get(n, 0.0) >
                  1e-5 * max(1e-3, float(before[n].abs().max()))]
     assert must_move, f'{config}: no parameter can move'
     unchanged = [n for n in must_move if torch.equal(dict(model.named_parameters())[n].detach(),

@@ -40,6 +40,12 @@ class DemoJob:
         metric: Key of the test metric in mmengine's json log.
         metric_name: How the table names it.
         scale: Factor applied to the metric for display (e.g. 100 for a percentage).
+        pipeline: A tool that runs a whole pipeline instead of train + test
+            (``python <pipeline> <config> --work-dir <dir>``); ``metric`` is then a key path
+            ``a/b`` into the ``pipeline_results.json`` it writes in the work dir.
+        cfg_options: ``--cfg-options`` for ``tools/train.py`` (e.g. the checkpoint of a teacher
+            that an earlier job of the table trained; ``{work_root}`` is replaced by the demo's
+            work dir).
     """
     name: str
     method: str
@@ -48,6 +54,8 @@ class DemoJob:
     metric: str
     metric_name: str
     scale: float = 1.0
+    pipeline: Optional[str] = None
+    cfg_options: tuple = ()
 
 
 JOBS: List[DemoJob] = [
@@ -72,6 +80,50 @@ JOBS: List[DemoJob] = [
     DemoJob('bsnpp-anet-features', 'BSN++ (tiny)', 'BMN (tiny)',
             'configs/bsnpp/bsnpp_tiny_1xb8-12e_anet-features.py',
             'AR@100', 'AR@100 % (anet-features val)', scale=100.0),
+    DemoJob('bmn-anet-views', 'BMN (tiny), view A, top-2 labels', '-',
+            'configs/anet_tal/bmn_tiny_1xb8-6e_anet-views-a.py',
+            'mAP', 'detection mAP % (anet-views val)', scale=100.0),
+    DemoJob('bsnpp-anet-views', 'BSN++ (tiny), view A, top-2 labels', 'BMN (tiny)',
+            'configs/anet_tal/bsnpp_tiny_1xb8-6e_anet-views-a.py',
+            'mAP', 'detection mAP % (anet-views val)', scale=100.0),
+    DemoJob('anet-tal-pipeline', 'BMN + BSN++ on two feature views, map_mean ensemble, '
+            'top-2 labels', 'single generators', 'configs/anet_tal/pipeline_tiny_anet-views.py',
+            'evaluate/mAP', 'detection mAP % (anet-views val)', scale=100.0,
+            pipeline='tools/anet_tal.py'),
+    DemoJob('tsm-r18-rate-videos', 'TSM-R18 teacher (tiny)', '-',
+            'configs/spectral_distill/tsm_r18-tiny_1xb16-30e_rate-videos.py',
+            'acc/top1', 'top-1 % (rate-videos val)', 100.0),
+    DemoJob('tsm-mbv2-rate-videos', 'TSM-MobileNetV2 x0.5 alone (tiny)', '-',
+            'configs/spectral_distill/tsm_mobilenetv2-tiny_1xb16-30e_rate-videos.py',
+            'acc/top1', 'top-1 % (rate-videos val)', 100.0),
+    DemoJob('spectral-distill-rate-videos',
+            'TSM-MobileNetV2 x0.5, spectral distillation from TSM-R18', 'TSM-MobileNetV2 alone',
+            'configs/spectral_distill/'
+            'spectral-distill_tsm-r18-to-mobilenetv2-tiny_1xb16-30e_rate-videos.py',
+            'acc/top1', 'top-1 % (rate-videos val)', 100.0,
+            cfg_options=('model.teacher_ckpt={work_root}/tsm-r18-rate-videos/epoch_30.pth', )),
+    DemoJob('toponet-digits', 'TopoNet ResNet-18 (1/4 width), learned edges + L1',
+            'ResNet-18, SGD', 'configs/toponet/toponet-resnet18-tiny_1xb64-10e_digits.py',
+            'accuracy/top1', 'top-1 % (digits val)'),
+    DemoJob('aenet-c-celeba-spoof', 'AENet_C (binary ResNet-18, 1/4 width)', '-',
+            'configs/celeba_spoof/aenet-c_r18-tiny_1xb32-10e_celeba-spoof-tiny.py',
+            'spoof/ACER', 'ACER % (celeba-spoof test, lower is better)'),
+    DemoJob('aenet-c-s-g-celeba-spoof', 'AENet_{C,S,G} (ResNet-18, 1/4 width)', 'AENet_C',
+            'configs/celeba_spoof/aenet-c-s-g_r18-tiny_1xb32-10e_celeba-spoof-tiny.py',
+            'spoof/ACER', 'ACER % (celeba-spoof test, lower is better)'),
+    DemoJob('aws-search-digits', 'AWS search (tiny), R-18 1/4 shared weights', '-',
+            'configs/aws/aws-search_resnet18-tiny_1xb32-30e-10loops_digits300.py',
+            'accuracy/top1', 'top-1 % (digits val)'),
+    DemoJob('aws-policy-digits', 'R-18 (1/4), AWS searched policy',
+            'uniform policy; crop+Cutout',
+            'configs/aws/resnet18-tiny_aws-policy_1xb32-15e_digits600.py', 'accuracy/top1',
+            'top-1 % (digits val)'),
+    DemoJob('aws-uniform-digits', 'R-18 (1/4), AWS uniform policy', '-',
+            'configs/aws/resnet18-tiny_aws-uniform_1xb32-15e_digits600.py', 'accuracy/top1',
+            'top-1 % (digits val)'),
+    DemoJob('aws-cutout-digits', 'R-18 (1/4), crop + Cutout only', '-',
+            'configs/aws/resnet18-tiny_cutout-only_1xb32-15e_digits600.py', 'accuracy/top1',
+            'top-1 % (digits val)'),
 ]
 
 
@@ -105,7 +157,17 @@ def run_job(job: DemoJob, work_root: str, python: str) -> Dict[str, object]:
     log = osp.join(work_root, f'{job.name}.log')
     env = dict(os.environ, PYTHONPATH=REPO_ROOT + os.pathsep + os.environ.get('PYTHONPATH', ''))
     start = time.time()
-    _run([python, 'tools/train.py', job.config, '--work-dir', work_dir], log, env)
+    if job.pipeline is not None:
+        _run([python, job.pipeline, job.config, '--work-dir', work_dir], log, env)
+        with open(osp.join(work_dir, 'pipeline_results.json')) as f:
+            value = json.load(f)
+        for key in job.metric.split('/'):
+            value = value[key]
+        return dict(method=job.method, baseline=job.baseline, metric=job.metric_name,
+                    value=float(value) * job.scale, seconds=time.time() - start)
+    options = [o.format(work_root=work_root) for o in job.cfg_options]
+    _run([python, 'tools/train.py', job.config, '--work-dir', work_dir] +
+         (['--cfg-options'] + options if options else []), log, env)
     _run([python, 'tools/test.py', job.config, last_checkpoint(work_dir),
           '--work-dir', work_dir], log, env)
     value = read_test_metric(work_dir, job.metric)
@@ -119,6 +181,7 @@ def plot_curves(jobs: List[DemoJob], work_root: str) -> List[str]:
     """One PNG per metric: training loss and that metric of the jobs reporting it."""
     from tools.analysis_tools.plot_scalars import plot
     paths = []
+    jobs = [j for j in jobs if j.pipeline is None]  # a pipeline's runs are in its own folders
     for metric in dict.fromkeys(j.metric for j in jobs):
         dirs = [osp.join(work_root, j.name) for j in jobs if j.metric == metric]
         path = osp.join(work_root, 'curves_' + metric.replace('/', '_') + '.png')

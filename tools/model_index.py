@@ -36,6 +36,18 @@ COLLECTIONS: Dict[str, Tuple[str, List[dict]]] = {
     'adarem': ('AdaRem and the same recipes with SGD-momentum / Adam (the comparison arms).', [
         dict(Name='AdaRem', Title='Adaptive Gradient Method with Resilience and Momentum',
              URL='https://arxiv.org/abs/2010.11041', README='projects/adarem/README.md')]),
+    'anet_tal': ('ActivityNet-2020 temporal action localization pipeline: BMN / BSN++ '
+                 'generators on several feature sets, their ensemble, proposal classification.', [
+                     dict(Name='ActivityNet-2020 TAL pipeline',
+                          Title='Complementary Boundary Generator with Scale-Invariant '
+                          'Relation Modeling for Temporal Action Localization: Submission to '
+                          'ActivityNet Challenge 2020', URL='https://arxiv.org/abs/2007.09883',
+                          README='projects/anet_tal/README.md')]),
+    'aws': ('AWS policy search, final trainings with a searched policy, and the tiny '
+            'uniform-policy / crop+Cutout arms of the same schedule.', [
+                dict(Name='AWS', Title='Improving Auto-Augment via Augmentation-Wise Weight '
+                     'Sharing', URL='https://arxiv.org/abs/2009.14737',
+                     README='projects/aws/README.md')]),
     'baselines': ('Baselines proving each host library end to end on the embedded data.', [
         dict(Name='ResNet (digits baseline)', Title='Deep Residual Learning for Image Recognition',
              URL='https://arxiv.org/abs/1512.03385', README='README.md', match='resnet'),
@@ -47,6 +59,12 @@ COLLECTIONS: Dict[str, Tuple[str, List[dict]]] = {
              Title='BSN++: Complementary Boundary Regressor with Scale-Balanced Relation '
              'Modeling for Temporal Action Proposal Generation',
              URL='https://arxiv.org/abs/2009.07641', README='projects/bsnpp/README.md')]),
+    'celeba_spoof': ('AENet (C, C+S, C+G, C+S+G) on CelebA-Spoof: intra-test, protocols 1/2, '
+                     'the CASIA-MFSD cross test, and tiny configs on the embedded set.', [
+                         dict(Name='AENet', Title='CelebA-Spoof: Large-Scale Face '
+                              'Anti-Spoofing Dataset with Rich Annotations',
+                              URL='https://arxiv.org/abs/2007.12342',
+                              README='projects/celeba_spoof/README.md')]),
     'dgnet': ('DG-Net backbones and, beside each, the static network it turns into a dynamic '
               'graph.', [
                   dict(Name='DG-Net', Title='Dynamic Graph: Learning Instance-aware '
@@ -59,6 +77,24 @@ COLLECTIONS: Dict[str, Tuple[str, List[dict]]] = {
                           'and Two-Stage Object Detection',
                           URL='https://arxiv.org/abs/2009.11528',
                           README='projects/mimicdet/README.md')]),
+    'oqa': ('OQA: quantized once-for-all MobileNetV3 supernet stages (4, 3, 2 bits), search, '
+            'deploy, and LSQ applied to other classifiers.', [
+                dict(Name='OQA', Title='Once Quantized for All: Progressively Searching for '
+                     'Quantized Efficient Models', URL='https://arxiv.org/abs/2010.04354',
+                     README='projects/oqa/README.md')]),
+    'spectral_distill': ('Temporal-spectrum and parameter-frequency distillation of video '
+                         'recognizers (TSM-R50 teacher, TSM-MobileNetV2 student).', [
+                             dict(Name='Spectral distillation',
+                                  Title='Collaborative Distillation in the Parameter and '
+                                  'Spectrum Domains for Video Action Recognition',
+                                  URL='https://arxiv.org/abs/2009.06902',
+                                  README='projects/spectral_distill/README.md')]),
+    'toponet': ('TopoNet backbones (learned edge weights, L1 penalty) beside the residual, '
+                'complete and random-wiring (ER/BA/WS) baselines, and RetinaNet/Faster R-CNN '
+                'with a TopoNet ResNet-50 beside the static detectors.', [
+                    dict(Name='TopoNet', Title='Learning Connectivity of Neural Networks from a '
+                         'Topological Perspective', URL='https://arxiv.org/abs/2008.08261',
+                         README='projects/toponet/README.md')]),
 }
 
 DG_JSON = 'projects/dgnet/benchmark/dgnet_bench.json'
