@@ -192,16 +192,17 @@ def main():
         with open(osp.join(OUT_DIR, 'oqa_bench.json'), 'w') as f:
             json.dump(out, f, indent=1)
 
+    previous = {}
+    if args.skip_train:  # read before the first save() overwrites the file
+        with open(osp.join(OUT_DIR, 'oqa_bench.json')) as f:
+            previous = json.load(f)
     out['timing'] = timing(3 if args.quick else 7)
     print(json.dumps(out['timing'], indent=1))
     save()
 
     # chain 4 -> 3 -> 2 through tools/train.py, and direct 2-bit from the FP supernet
     stages = {}
-    previous = {}
     if args.skip_train:  # the trainings of the previous run of this script (same code)
-        with open(osp.join(OUT_DIR, 'oqa_bench.json')) as f:
-            previous = json.load(f)
         stages = previous['stages']
         out['stages_from_previous_run'] = True
     else:
