@@ -144,6 +144,10 @@ RESULTS: Dict[str, list] = {
 DATA_NAMES = {
     'data/digits-det': 'digits-det (embedded)', 'data/digits': 'digits (embedded)',
     'data/anet-features': 'anet-features (embedded)', 'data/imagenet': 'ImageNet-1k',
+    'data/anet-views': 'anet-views (embedded)', 'data/celeba-spoof': 'celeba-spoof (embedded)',
+    'data/rate-videos': 'rate-videos (embedded)', 'data/CelebA_Spoof': 'CelebA-Spoof',
+    'data/casia-mfsd': 'CASIA-MFSD', 'data/cifar100': 'CIFAR-100', 'data/kinetics400': 'Kinetics-400',
+    'data/sthv2': 'Something-Something V2', 'data/jester': 'Jester',
     'data/coco': 'COCO', 'data/cifar10': 'CIFAR-10', 'data/ActivityNet': 'ActivityNet v1.3',
     'data/activitynet': 'ActivityNet v1.3', 'data/thumos14': 'THUMOS14'}
 
@@ -171,8 +175,15 @@ def _q(text: str) -> str:
 
 
 def _data_name(cfg: Config, config: str) -> str:
-    ds = cfg.train_dataloader.dataset
-    root = ds.get('data_root') or ds.get('ann_file') or str(ds.get('data_prefix'))
+    loader = next((cfg.get(k) for k in ('train_dataloader', 'test_dataloader', 'val_dataloader')
+                   if cfg.get(k)), None)
+    if loader is None:  # e.g. a pipeline config that names its data per stage
+        root = cfg.get('data_root') or cfg.get('gt_file') or ''
+    else:
+        ds = loader.dataset
+        while 'dataset' in ds and not ds.get('data_root'):  # wrappers (subsets, repeats)
+            ds = ds.dataset
+        root = ds.get('data_root') or ds.get('ann_file') or str(ds.get('data_prefix'))
     for prefix, name in sorted(DATA_NAMES.items(), key=lambda kv: -len(kv[0])):
         if str(root).startswith(prefix):
             return name
@@ -181,6 +192,8 @@ def _data_name(cfg: Config, config: str) -> str:
 
 
 def _techniques(cfg: Config) -> List[str]:
+    if not cfg.get('optim_wrapper'):
+        return []
     opt = cfg.optim_wrapper.get('optimizer') or {}
     kind = opt.get('type', '')
     out = [('SGD with Momentum' if opt.get('momentum') else 'SGD') if kind == 'SGD' else kind]
@@ -238,7 +251,7 @@ def model_entry(config: str, collection: str, stems: List[str]) -> Tuple[List[st
     resources = None
     lines = [f'  - Name: {name}', f'    In Collection: {_q(collection)}', f'    Config: {config}',
              '    Metadata:', f'      Training Data: {_q(data)}']
-    if cfg.train_cfg.get('max_epochs'):
+    if (cfg.get('train_cfg') or {}).get('max_epochs'):
         lines.append(f"      Epochs: {cfg.train_cfg['max_epochs']}")
     if match:
         gpus, per_gpu = int(match.group(1)), int(match.group(2))
@@ -256,7 +269,8 @@ def metafile(folder: str) -> str:
                          'tools/model_index.py')
     intro, collections = COLLECTIONS[folder]
     configs = sorted(osp.relpath(p, REPO_ROOT) for p in glob.glob(
-        osp.join(REPO_ROOT, 'configs', folder, '**', '*.py'), recursive=True))
+        osp.join(REPO_ROOT, 'configs', folder, '**', '*.py'), recursive=True)
+        if '/_base_/' not in p)
     stems = [osp.basename(p) for p in glob.glob(osp.join(REPO_ROOT, 'configs', '*', '**', '*.py'),
                                                 recursive=True) if '/_base_/' not in p]
     models, seen = [], {c['Name']: dict(data=[], resources=[]) for c in collections}

@@ -42,7 +42,7 @@ val_evaluator = [
 test_evaluator = val_evaluator
 
 max_epochs = 6
-train_cfg = dict(max_epochs=max_epochs, val_interval=3)
+train_cfg = dict(max_epochs=max_epochs, val_interval=2)
 param_scheduler = [
     dict(type='MultiStepLR', begin=0, end=max_epochs, by_epoch=True, milestones=[5], gamma=0.1)
 ]
