@@ -12,10 +12,8 @@ allocator that keeps memory, tcmalloc or jemalloc through ``LD_PRELOAD``. Two se
   package, unpacked, no root needed). ``LD_PRELOAD`` takes effect only at process start, so
   ``tools/train.py`` and ``tools/test.py`` re-execute themselves once with it set
   (:func:`preload_tcmalloc`, before anything heavy is imported; the process id stays the same,
-  so torchrun and slurm see no difference). Measured on the project's 2-core machine
-  (ResNet-50, batch 32, 224 px, one thread, no grad): about 980,000 minor page faults per
-  forward with glibc's defaults, about 900 with tcmalloc (see
-  ``projects/dgnet/benchmark/dgnet_bench.json``, ``latency``).
+  so torchrun and slurm see no difference). ``benchmarks/dgnet_bench.py`` measures the page
+  faults and latency of each setting side by side (its ``latency`` rows, one per allocator).
 * ``'glibc-tuned'``: glibc through ``mallopt``, needs no extra library:
 
   * ``trim_threshold`` = 1 GiB: freed memory at the top of the heap is kept unless more than
