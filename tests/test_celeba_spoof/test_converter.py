@@ -29,8 +29,11 @@ def released_state_dict(with_fc: bool = False) -> dict:
 
 
 def _model():
-    return ImageClassifier(backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
-                           head=dict(type='AENetHead', in_channels=512))
+    from mmengine.registry import DefaultScope
+    # other tests may leave another library's default scope behind
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return ImageClassifier(backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
+                               head=dict(type='AENetHead', in_channels=512))
 
 
 def test_every_released_key_maps_and_loads_strictly():
