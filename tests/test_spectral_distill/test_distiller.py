@@ -13,7 +13,15 @@ from projects.spectral_distill import student_only, to_ntc
 
 from .toy import NUM_CLASSES, SEGS, batch_2d, batch_3d, r3d, tsm_mbv2, tsm_r18
 
-register_all_modules(init_default_scope=True)
+register_all_modules(init_default_scope=False)
+
+
+@pytest.fixture(autouse=True)
+def _mmaction_scope():
+    """Build in mmaction's scope whatever default scope an earlier test left behind."""
+    from mmengine.registry import DefaultScope
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        yield
 
 TAPS = [dict(student='backbone', teacher='backbone', channels=(1280, 512))]
 PAIRS = [('backbone.layer2', 'backbone.layer1')]
