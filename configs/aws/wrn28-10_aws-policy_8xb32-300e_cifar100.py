@@ -6,8 +6,8 @@
 # `save_best` below keeps that checkpoint, and the log has the final one as well.
 # Recalled, not verified [R]: the total batch 256 (8 x 32); label smoothing 0.05 as in the
 # search; no grad clip and BN momentum 0.1 (the spec lists those two only for the search).
-# The paper's headline numbers also use the Enlarged-Batch trick (M = 8 copies per image),
-# which this config does not do (see projects/aws/README.md).
+# The paper's headline numbers also use the Enlarged-Batch trick (M = 8 copies per image);
+# this config does not (EB is off by default): *_aws-policy-eb8_* is the EB variant.
 # The policy file is read when training starts; point it at your search's output:
 #   --cfg-options "train_dataloader.dataset.pipeline.2.policy=<work_dir>/aws_search/best_policy.json"
 _base_ = [

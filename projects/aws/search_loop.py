@@ -34,7 +34,6 @@ from typing import Dict, List, Optional, Union
 
 import numpy as np
 import torch
-from mmengine.dataset import pseudo_collate
 from mmengine.dist import get_dist_info, is_main_process
 from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
@@ -43,6 +42,7 @@ from mmengine.runner.utils import set_random_seed
 from mmpretrain.registry import LOOPS
 from torch.utils.data import DataLoader, Sampler
 
+from .enlarged_batch import aws_enlarged_collate
 from .op_space import NUM_OPS
 from .policy import AWSPolicy, reward_topk
 from .ppo import AWSPPOAgent
@@ -167,7 +167,8 @@ class AWSSearchLoop(EpochBasedTrainLoop):
         workers = int(cfg.get('num_workers', 0))
         return dict(batch_size=int(cfg.get('batch_size', 1)), num_workers=workers,
                     persistent_workers=bool(cfg.get('persistent_workers', False)) and workers > 0,
-                    collate_fn=pseudo_collate, worker_init_fn=_worker_init,
+                    # flattens AWSEnlargedBatch's per-image lists, a no-op otherwise
+                    collate_fn=aws_enlarged_collate, worker_init_fn=_worker_init,
                     pin_memory=bool(cfg.get('pin_memory', False)))
 
     def _build_loaders(self) -> None:
