@@ -8,7 +8,9 @@ end state is the shared weights ``w_share`` and the stage-1 optimizer state. Sta
 ``loops`` times: every trajectory (``trajectories_per_rank`` on each rank, one after another)
 
 1. reloads ``w_share`` **and** the optimizer state (momentum buffers; a deep copy, so nothing
-   carries over between trajectories: the hash of both is recorded and tested),
+   carries over between trajectories: the hash of both is recorded and tested); with several
+   ranks, ``w_share`` is rank 0's model state, broadcast once after stage 1 (DDP does not
+   synchronise BatchNorm statistics), so every rank starts from the same weights (tested),
 2. fine-tunes the unwrapped model (no DDP gradient sync: each trajectory is its own model) for
    ``finetune_epochs`` on the whole train split at the constant ``finetune_lr``, with pairs
    sampled from the current policy, counting the pairs the images received,
@@ -199,6 +201,14 @@ class AWSSearchLoop(EpochBasedTrainLoop):
         return 100.0 * correct / max(total, 1)
 
     def _snapshot_share(self) -> None:
+        _, world = get_dist_info()
+        if world > 1:
+            # every rank must start its trajectories from the same w_share (officially one
+            # checkpoint file): DDP synchronises the gradients but not BatchNorm running
+            # statistics (mmengine's default broadcast_buffers=False), so take rank 0's state
+            from mmengine.dist import broadcast
+            for value in self.model.state_dict().values():
+                broadcast(value, src=0)
         self._share = dict(
             model={k: v.detach().clone() for k, v in self.model.state_dict().items()},
             optim=copy.deepcopy(self.runner.optim_wrapper.state_dict()))
