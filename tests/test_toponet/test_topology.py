@@ -80,6 +80,21 @@ def test_bad_topologies_are_rejected_and_leave_the_stage_unchanged(edit, match):
     assert torch.equal(stage.edge_mask, before)
 
 
+@pytest.mark.parametrize('grad', [False, True], ids=['no_grad', 'autograd'])
+def test_node_without_successors_is_not_run_and_its_in_edges_are_absent(grad):
+    mask = complete_dag_mask(4, True)
+    mask[3, :] = False  # node 2 reaches nothing: dead, though live nodes have edges into it
+    stage = _stage(4, mask)
+    assert stage.live_nodes == [True, True, True, False, True, True]
+    distinct_alphas(stage)
+    with torch.set_grad_enabled(grad):
+        stage(_x())
+    adj = stage.last_adjacency
+    assert adj[:, :, 3].abs().sum() == 0  # the live rows' weights into node 2 are dropped
+    expected = stage.live_edge_mask.expand_as(adj)
+    assert torch.equal(adj != 0, expected)  # every other edge between live nodes is kept
+
+
 def test_node_without_inputs_is_not_run_and_its_edges_are_absent():
     mask = complete_dag_mask(4, True)
     mask[:, 3] = False  # node 2 has no input

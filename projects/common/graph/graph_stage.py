@@ -21,10 +21,12 @@ weights) or its magnitude (``|w| > tau``, TopoNet's signed alphas). The weights 
 detached, in ``last_adjacency`` (B x (N+2) x (N+2), order in, 0..N-1, out) for hooks and plots.
 
 Without autograd (``torch.no_grad``/``inference_mode``) the stage takes a lean path that gives
-the same values: the weights are written once into the adjacency and each node reads its column
-as a view, the weighted sums run as plain in-place ops (no autograd Function) into one buffer per
-stage (a node's input is dead once the node ran), the ReLU at a node's input is in place, and a
-threshold that cannot remove anything (``tau <= 0``) is skipped.
+the same values bit for bit: each node, once run, *pushes* its weighted output into the pending
+inputs of all its live successors with one broadcast ``addcmul_`` (one op per node instead of one
+per edge; a node's output is dead once pushed), the ReLU at a node's input runs in place on its
+pending input, a threshold that cannot remove anything (``tau <= 0``) is skipped, and
+``last_adjacency`` is assembled from the row weights only when it is read. With
+``keep_top1_if_empty`` (a per-column rule) the no-grad path aggregates column by column.
 
 Topology (TopoNet). The edge mask may be given at construction (``edge_mask``, e.g. a random
 ER/BA/WS graph) and, for a source with a settable topology (:class:`StaticEdgeSource`),
@@ -57,6 +59,11 @@ def _block_channels(block: nn.Module) -> Tuple[int, int]:
         return block.in_channels, block.out_channels
     convs = [m for m in block.modules() if isinstance(m, nn.Conv2d)]
     return convs[0].in_channels, convs[-1].out_channels
+
+
+def _as_slice(idx: List[int]) -> Union[slice, List[int]]:
+    """``idx`` as a slice when it is a contiguous ascending range, else unchanged."""
+    return slice(idx[0], idx[-1] + 1) if idx == list(range(idx[0], idx[-1] + 1)) else idx
 
 
 def _shares_memory(a: Tensor, b: Tensor) -> bool:
@@ -217,6 +224,21 @@ class GraphStage(BaseModule):
             j: (slice(p[0], p[-1] + 1) if p == list(range(p[0], p[-1] + 1)) else p)
             for j, p in self.preds.items()}
         self._run_cols = sorted(self.preds)
+        # the lean no-grad path pushes each node's weighted output into the pending inputs of
+        # its live successors: per row, (slots of the targets, positions in the row's weights)
+        # as slices where contiguous; column j's pending input is slot j - 2
+        self._push: Dict[int, Tuple[Union[slice, List[int]], Union[slice, List[int]]]] = {}
+        for i in range(n - 1):
+            if not live[i]:
+                continue
+            succ = self.edge_source.successors[i]
+            pos = [p for p, j in enumerate(succ) if self.live_edge_mask[i, j]]
+            slots = [succ[p] - 2 for p in pos]
+            if not slots:
+                continue
+            sl_slots, sl_pos = _as_slice(slots), _as_slice(pos)
+            both = isinstance(sl_slots, slice) and isinstance(sl_pos, slice)
+            self._push[i] = (sl_slots, sl_pos) if both else (slots, pos)
         # position of column j in row i's weights
         self.col_pos: Dict[Tuple[int, int], int] = {
             (i, j): pos for i, succ in enumerate(self.edge_source.successors)
@@ -326,6 +348,8 @@ class GraphStage(BaseModule):
         n = self.num_blocks
         num_nodes = n + 2
         grad = torch.is_grad_enabled()
+        if not grad and not self.keep_top1_if_empty:
+            return self._forward_push(x)
         prune = self._can_prune()
         succ_index = self.edge_source.successor_index
         live = self.live_nodes
@@ -381,6 +405,85 @@ class GraphStage(BaseModule):
             adj = adj * self.live_edge_mask.to(adj.device)
         self.last_adjacency = adj
         return self._act(z)
+
+    def _forward_push(self, x: Tensor) -> Tensor:
+        """The lean path without autograd: each node pushes its weighted output into the
+        pending inputs of all its live successors with one broadcast ``addcmul_``.
+
+        Same sums in the same order as :meth:`forward` (``x_j`` accumulates ``w_ij * y_i``
+        for ``i`` ascending, starting from 0), but one op per node instead of one per edge,
+        and a node's output is dead once pushed. A per-edge threshold is elementwise, so it is
+        applied to each row; ``keep_top1_if_empty`` needs whole columns and takes the
+        column path of :meth:`forward`.
+        """
+        num_nodes = self.num_blocks + 2
+        live = self.live_nodes
+        tau = self.edge_threshold
+        prune = tau > 0  # no weight can fail ``w > tau`` (or ``|w| > tau``) otherwise
+        signed = self.edge_source.signed
+        succ_index = self.edge_source.successor_index
+        rows: List[Optional[Tensor]] = [None] * num_nodes
+        pending: Optional[Tensor] = None  # slot j - 2: the input of column j so far
+
+        def push(row: int, y: Tensor) -> None:
+            nonlocal pending
+            w = self._row(row, y, x)
+            if prune:
+                w = w * ((w.abs() if signed else w) > tau).to(w.dtype)
+            rows[row] = w
+            target = self._push.get(row)
+            if target is None:
+                return
+            if pending is None:
+                pending = y.new_zeros((num_nodes - 2, ) + tuple(y.shape))
+            slots, pos = target
+            bshape = (y.shape[0], ) + (1, ) * (y.dim() - 1)
+            if isinstance(slots, slice):
+                wt = w[:, pos].t()
+                pending[slots].addcmul_(wt.reshape(wt.shape + bshape[1:]), y.unsqueeze(0))
+            else:
+                for slot, p in zip(slots, pos):
+                    pending[slot].addcmul_(y, w[:, p].reshape(bshape))
+
+        if self.has_in_node:
+            if live[0]:
+                shortcut = block_shortcut(self[0])
+                push(0, shortcut(x) if shortcut is not None else x)
+            if live[1]:
+                push(1, self._body(0, x))
+        elif live[1]:
+            push(1, self[0](x))
+        for col in self._run_cols[:-1]:
+            # in place: the pending input of ``col`` is read by nothing else
+            push(col, self._body(col - 1, self._act(pending[col - 2])))
+        z = pending[num_nodes - 3].clone()  # not a view that would keep every slot alive
+        # the adjacency is assembled from the rows only when someone reads it
+        self._last_rows = (rows, succ_index,
+                           self.live_edge_mask if self._has_dead_edges else None)
+        self._last_adjacency = None
+        return self._act(z)
+
+    @property
+    def last_adjacency(self) -> Optional[Tensor]:
+        """B x (N+2) x (N+2): the (thresholded, detached) weights of the last forward's
+        edges, zero where there is no edge or the edge's node was not run; None before a
+        forward. Built on first access after a no-grad forward."""
+        if self._last_adjacency is None and self._last_rows is not None:
+            rows, succ_index, live_mask = self._last_rows
+            ref = next(w for w in rows if w is not None)
+            n = self.num_blocks + 2
+            adj = ref.new_zeros(ref.shape[0], n, n)
+            for row, w in enumerate(rows):
+                if w is not None:
+                    adj[:, row, succ_index[row]] = w.detach()
+            if live_mask is not None:
+                adj = adj * live_mask.to(adj.device)
+            self._last_adjacency, self._last_rows = adj, None
+        return self._last_adjacency
+
+    @last_adjacency.setter
+    def last_adjacency(self, adj: Optional[Tensor]) -> None:
+        self._last_adjacency, self._last_rows = adj, None
 
     def block_of_source_param(self, name: str) -> int:
         """The block whose layer depth a parameter of :attr:`edge_source` takes, for
