@@ -131,3 +131,18 @@ def test_eb_only_in_the_named_config_variants():
                  'wrn28-10_aws-policy_8xb32-300e_cifar100.py',
                  'pyramidnet272-shakedrop_aws-policy_8xb8-1800e_cifar10.py'):
         assert dataloader(name).dataset.type != 'AWSEnlargedBatch'  # off by default
+
+
+def test_search_fine_tunes_and_counts_every_copy(tmp_path):
+    from tests.test_aws.test_search_loop import _cfg
+    cfg = _cfg(str(tmp_path), loops=1)
+    dl = cfg['train_dataloader']
+    dl['collate_fn'] = dict(type='aws_enlarged_collate')
+    dl['dataset'] = dict(type='AWSEnlargedBatch', copies=2, dataset=dl['dataset'])
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    loop = runner.train_loop
+    traj = loop.run_trajectory(0)
+    # 2 fine-tune epochs x 32 images x 2 copies, each copy's pair counted
+    assert loop.finetune_epochs == 2 and traj['counts'].sum() == 2 * 32 * 2
+    loop._restore_share()
