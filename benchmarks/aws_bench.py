@@ -131,20 +131,6 @@ def full_training(policy_file, work_dir, name, max_epochs=None):
     return float(metrics['accuracy/top1']), t_train
 
 
-def make_eval(loader):
-    @torch.no_grad()
-    def evaluate(model):
-        model.eval()
-        correct = total = 0
-        for data in loader:
-            for s in model.val_step(data):
-                correct += int(s.pred_label.item() == s.gt_label.item())
-                total += 1
-        model.train()
-        return 100.0 * correct / total
-    return evaluate
-
-
 def throughput(rounds, n_img):
     from mmcv.transforms import LoadImageFromFile
     from mmpretrain.registry import TRANSFORMS
@@ -239,9 +225,6 @@ def main():
     _dump(result)
     # 2. proxy quality
     from scipy import stats
-    from mmengine.dataset import pseudo_collate
-    from mmpretrain.registry import DATASETS
-    from torch.utils.data import DataLoader
     eval_reward = loop.evaluate
     model_cfg = runner.cfg.model.to_dict()
     n_pol = 3 if args.quick else args.policies
