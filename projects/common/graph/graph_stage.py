@@ -439,8 +439,13 @@ class GraphStage(BaseModule):
             slots, pos = target
             bshape = (y.shape[0], ) + (1, ) * (y.dim() - 1)
             if isinstance(slots, slice):
-                wt = w[:, pos].t()
-                pending[slots].addcmul_(wt.reshape(wt.shape + bshape[1:]), y.unsqueeze(0))
+                if pos != slice(0, w.shape[1]):
+                    w = w[:, pos]
+                # (k, B, 1, ...) weights against y broadcast over the k slots; at batch 1 a
+                # view of the row, else its transpose
+                wt = w.view((-1, ) + bshape) if w.shape[0] == 1 else w.t().reshape(
+                    (-1, ) + bshape)
+                pending[slots].addcmul_(wt, y)
             else:
                 for slot, p in zip(slots, pos):
                     pending[slot].addcmul_(y, w[:, p].reshape(bshape))
