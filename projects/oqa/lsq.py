@@ -13,6 +13,10 @@ of the OQA spec [CODE]:
 
 ``grad_scale`` selects ``numel``: ``'batch'`` = the whole active tensor (official code),
 ``'sample'`` = per-sample feature count for activations (LSQ paper), ``'none'`` = g = 1.
+
+``signed_act`` (ours, **not** the paper's; default ``False`` = the official unsigned inputs):
+quantize the conv inputs with the signed range ``[-2^(b-1), 2^(b-1) - 1]`` like the weights, so
+the negative inputs of the linear-bottleneck blocks are kept instead of clipped to 0.
 """
 import math
 from typing import Optional
@@ -59,12 +63,16 @@ class LSQQuantizer(nn.Module):
     Args:
         bits: Bit-width; ``None`` disables quantization (identity), which keeps the state-dict
             keys so a FP model loads into a quantized one.
-        signed: ``True`` for weights, ``False`` for activations.
+        signed: Signed range ``[-2^(b-1), 2^(b-1) - 1]`` (weights) or unsigned ``[0, 2^b - 1]``
+            (the official activations).
         grad_scale: ``'batch'`` (official), ``'sample'`` (LSQ paper) or ``'none'``.
+        act: Whether it quantizes activations (``'sample'`` then divides ``numel`` by the batch
+            size); default ``not signed``. A signed activation quantizer (``signed_act``,
+            ours) passes ``signed=True, act=True``.
     """
 
     def __init__(self, bits: Optional[int] = 4, signed: bool = True,
-                 grad_scale: str = 'batch') -> None:
+                 grad_scale: str = 'batch', act: Optional[bool] = None) -> None:
         super().__init__()
         if bits is not None and (not isinstance(bits, int) or bits < 1):
             raise ValueError(f'LSQQuantizer: bits must be a positive int or None, got {bits!r}')
@@ -73,6 +81,7 @@ class LSQQuantizer(nn.Module):
                              f'got {grad_scale!r}')
         self.bits = bits
         self.signed = signed
+        self.act = (not signed) if act is None else bool(act)
         self.grad_scale = grad_scale
         self.step = nn.Parameter(torch.tensor(1.0))
         self.register_buffer('initialized', torch.tensor(0, dtype=torch.uint8))
@@ -86,7 +95,8 @@ class LSQQuantizer(nn.Module):
         return quant_range(self.bits, self.signed)[1]
 
     def extra_repr(self) -> str:
-        return f'bits={self.bits}, signed={self.signed}, grad_scale={self.grad_scale!r}'
+        return (f'bits={self.bits}, signed={self.signed}, act={self.act}, '
+                f'grad_scale={self.grad_scale!r}')
 
     @torch.no_grad()
     def init_from(self, x: torch.Tensor) -> None:
@@ -101,7 +111,7 @@ class LSQQuantizer(nn.Module):
         if self.grad_scale == 'none':
             return 1.0
         numel = x.numel()
-        if self.grad_scale == 'sample' and not self.signed and x.dim() > 1:
+        if self.grad_scale == 'sample' and self.act and x.dim() > 1:
             numel = numel // x.shape[0]
         return 1.0 / math.sqrt(numel * self.qp)
 
@@ -119,6 +129,14 @@ class LSQQuantizer(nn.Module):
         return lsq_quantize(x, self.step, self.qn, self.qp, g)
 
 
+def act_quantizer(bits: Optional[int], grad_scale: str = 'batch',
+                  signed_act: bool = False) -> LSQQuantizer:
+    """The input quantizer of a conv: unsigned (official) or signed (``signed_act``, ours)."""
+    if not isinstance(signed_act, bool):
+        raise TypeError(f'signed_act must be a bool, got {signed_act!r}')
+    return LSQQuantizer(bits, signed=signed_act, grad_scale=grad_scale, act=True)
+
+
 @MODELS.register_module()
 class LSQConv2d(nn.Conv2d):
     """``nn.Conv2d`` whose weight and input go through LSQ quantizers of the same ``bits``.
@@ -127,14 +145,15 @@ class LSQConv2d(nn.Conv2d):
         *args, **kwargs: As ``nn.Conv2d``.
         bits: Bits of weights and input activations (``None``: full precision).
         grad_scale: See :class:`LSQQuantizer`.
+        signed_act: Signed input quantizer (ours; default ``False``: unsigned, official).
     """
 
     def __init__(self, *args, bits: Optional[int] = 4, grad_scale: str = 'batch',
-                 **kwargs) -> None:
+                 signed_act: bool = False, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.bits = bits
         self.weight_quantizer = LSQQuantizer(bits, signed=True, grad_scale=grad_scale)
-        self.act_quantizer = LSQQuantizer(bits, signed=False, grad_scale=grad_scale)
+        self.act_quantizer = act_quantizer(bits, grad_scale, signed_act)
 
     def set_bits(self, bits: Optional[int]) -> None:
         self.bits = self.weight_quantizer.bits = self.act_quantizer.bits = bits
@@ -146,14 +165,14 @@ class LSQConv2d(nn.Conv2d):
 
     @classmethod
     def from_conv(cls, conv: nn.Conv2d, bits: Optional[int] = 4,
-                  grad_scale: str = 'batch') -> 'LSQConv2d':
+                  grad_scale: str = 'batch', signed_act: bool = False) -> 'LSQConv2d':
         """A quantized copy of ``conv`` (same weights, same device and dtype)."""
         if conv.padding_mode != 'zeros':
             raise ValueError(f'LSQConv2d.from_conv: padding_mode {conv.padding_mode!r} is not '
                              "supported (only 'zeros')")
         new = cls(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride,
                   conv.padding, conv.dilation, conv.groups, conv.bias is not None,
-                  bits=bits, grad_scale=grad_scale)
+                  bits=bits, grad_scale=grad_scale, signed_act=signed_act)
         new.to(device=conv.weight.device, dtype=conv.weight.dtype)
         with torch.no_grad():
             new.weight.copy_(conv.weight)

@@ -31,8 +31,9 @@ class _OQABase(BaseModule):
     """Stem (FP), first block, head convs: shared by the supernet and the static net."""
 
     def _build_common(self, stem_channels, first_channels, stage_channels,
-                      final_expand_channels, feature_mix_channels, bits, grad_scale, in_channels):
-        q = dict(bits=bits, grad_scale=grad_scale)
+                      final_expand_channels, feature_mix_channels, bits, grad_scale, in_channels,
+                      signed_act=False):
+        q = dict(bits=bits, grad_scale=grad_scale, signed_act=signed_act)
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, stem_channels, 3, 2, 1, bias=False),
             nn.BatchNorm2d(stem_channels), nn.Hardswish())
@@ -68,6 +69,9 @@ class OQAMobileNetV3Supernet(_OQABase):
         stem_channels, first_channels, stage_channels, final_expand_channels,
             feature_mix_channels: Widths (ImageNet w1.0 by default).
         grad_scale: LSQ step-gradient convention (``'batch'`` official, ``'sample'``, ``'none'``).
+        signed_act: Quantize every conv input with the signed range (ours, **not** the paper's;
+            default ``False``: unsigned inputs as the official code, which clips the negative
+            inputs of the linear-bottleneck blocks to 0).
         in_channels: Image channels.
         init_cfg: mmengine init config.
 
@@ -88,6 +92,7 @@ class OQAMobileNetV3Supernet(_OQABase):
                  final_expand_channels: int = 960,
                  feature_mix_channels: int = 1280,
                  grad_scale: str = 'batch',
+                 signed_act: bool = False,
                  in_channels: int = 3,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
@@ -107,12 +112,13 @@ class OQAMobileNetV3Supernet(_OQABase):
         self.ks_list, self.expand_list = sorted(ks_list), sorted(expand_list)
         self.depth_list, self.resolutions = sorted(depth_list), sorted(resolutions)
         self.grad_scale = grad_scale
+        self.signed_act = signed_act
         self.widths = dict(stem_channels=stem_channels, first_channels=first_channels,
                            stage_channels=list(stage_channels),
                            final_expand_channels=final_expand_channels,
                            feature_mix_channels=feature_mix_channels, in_channels=in_channels)
         self._build_common(stem_channels, first_channels, stage_channels, final_expand_channels,
-                           feature_mix_channels, bits, grad_scale, in_channels)
+                           feature_mix_channels, bits, grad_scale, in_channels, signed_act)
         # only the slots a subnet can reach (j < max depth) get a block
         blocks, self.block_slots = [], []
         in_ch = first_channels
@@ -120,7 +126,7 @@ class OQAMobileNetV3Supernet(_OQABase):
             for j in range(self.depth_list[-1]):
                 blocks.append(DynamicMBBlock(
                     in_ch, out_ch, STAGE_STRIDES[s] if j == 0 else 1, STAGE_ACTS[s],
-                    STAGE_SE[s], self.ks_list, self.expand_list, bits, grad_scale))
+                    STAGE_SE[s], self.ks_list, self.expand_list, bits, grad_scale, signed_act))
                 self.block_slots.append(s * MAX_DEPTH + j)
                 in_ch = out_ch
         self.blocks = nn.ModuleList(blocks)
@@ -202,6 +208,7 @@ class OQAMobileNetV3Supernet(_OQABase):
         copies BN statistics and the LSQ steps. Same device and dtype as the supernet.
         """
         static = OQAMobileNetV3(self.active_arch, bits=self.bits, grad_scale=self.grad_scale,
+                                signed_act=self.signed_act,
                                 ks_list=self.ks_list, expand_list=self.expand_list,
                                 depth_list=self.depth_list, **self.widths)
         p = next(self.parameters())
@@ -239,7 +246,7 @@ class OQAMobileNetV3(_OQABase):
         arch: Subnet as a dict or the official ``-ks ... -es ... -d ... -is N`` string; an
             invalid kernel, expand ratio or depth raises a one-line ``ValueError`` naming the
             slot, the value and the allowed values.
-        bits, grad_scale: Quantizer settings (as the supernet).
+        bits, grad_scale, signed_act: Quantizer settings (as the supernet).
         ks_list, expand_list, depth_list: Allowed values for validating ``arch``.
         stem_channels ... in_channels: Widths, as the supernet.
         init_cfg: mmengine init config.
@@ -256,6 +263,7 @@ class OQAMobileNetV3(_OQABase):
                  final_expand_channels: int = 960,
                  feature_mix_channels: int = 1280,
                  grad_scale: str = 'batch',
+                 signed_act: bool = False,
                  in_channels: int = 3,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
@@ -263,13 +271,14 @@ class OQAMobileNetV3(_OQABase):
         self.arch = parse_arch(arch, ks_list, expand_list, depth_list)
         self.bits = bits
         self._build_common(stem_channels, first_channels, stage_channels, final_expand_channels,
-                           feature_mix_channels, bits, grad_scale, in_channels)
+                           feature_mix_channels, bits, grad_scale, in_channels, signed_act)
         specs = block_specs(self.arch, stem_channels, first_channels, stage_channels,
                             STAGE_STRIDES, STAGE_ACTS, STAGE_SE)
         self.blocks = nn.ModuleList(
             StaticMBBlock(s['in_channels'], s['out_channels'], s['mid_channels'],
                           s['kernel_size'], s['stride'], s['act'], s['se_channels'],
-                          bits=bits, grad_scale=grad_scale) for s in specs)
+                          bits=bits, grad_scale=grad_scale, signed_act=signed_act)
+            for s in specs)
 
     @property
     def arch_str(self) -> str:

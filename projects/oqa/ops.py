@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .arch import se_channels
-from .lsq import LSQConv2d, LSQQuantizer
+from .lsq import LSQConv2d, LSQQuantizer, act_quantizer
 
 
 def build_act(name: Optional[str]) -> nn.Module:
@@ -33,15 +33,16 @@ class DynamicLSQConv2d(nn.Module):
     Args:
         max_in, max_out: Supernet channels.
         bits, grad_scale: See :class:`LSQQuantizer`.
+        signed_act: Signed input quantizer (ours; default unsigned, official).
     """
 
     def __init__(self, max_in: int, max_out: int, bits: Optional[int] = 4,
-                 grad_scale: str = 'batch') -> None:
+                 grad_scale: str = 'batch', signed_act: bool = False) -> None:
         super().__init__()
         self.weight = nn.Parameter(torch.empty(max_out, max_in, 1, 1))
         nn.init.kaiming_normal_(self.weight, mode='fan_out')
         self.weight_quantizer = LSQQuantizer(bits, True, grad_scale)
-        self.act_quantizer = LSQQuantizer(bits, False, grad_scale)
+        self.act_quantizer = act_quantizer(bits, grad_scale, signed_act)
 
     def active_weight(self, in_channels: int, out_channels: int) -> torch.Tensor:
         return self.weight[:out_channels, :in_channels]
@@ -59,10 +60,12 @@ class DynamicLSQDWConv2d(nn.Module):
         ks_list: Allowed kernel sizes (odd); the weight has the largest.
         stride: Stride.
         bits, grad_scale: See :class:`LSQQuantizer`.
+        signed_act: Signed input quantizer (ours; default unsigned, official).
     """
 
     def __init__(self, max_channels: int, ks_list: Sequence[int], stride: int = 1,
-                 bits: Optional[int] = 4, grad_scale: str = 'batch') -> None:
+                 bits: Optional[int] = 4, grad_scale: str = 'batch',
+                 signed_act: bool = False) -> None:
         super().__init__()
         self.ks_list = sorted(set(ks_list))
         self.max_ks = self.ks_list[-1]
@@ -73,7 +76,7 @@ class DynamicLSQDWConv2d(nn.Module):
             # identity init, as OFA's '%dto%d_matrix'
             self.register_parameter(f'{src}to{dst}_matrix', nn.Parameter(torch.eye(dst * dst)))
         self.weight_quantizer = LSQQuantizer(bits, True, grad_scale)
-        self.act_quantizer = LSQQuantizer(bits, False, grad_scale)
+        self.act_quantizer = act_quantizer(bits, grad_scale, signed_act)
 
     def active_weight(self, channels: int, ks: int) -> torch.Tensor:
         """OFA ``get_active_filter``: centre crops chained through the transform matrices."""
@@ -151,24 +154,28 @@ class DynamicMBBlock(nn.Module):
         act: ``'relu'`` or ``'h_swish'``.
         use_se: Squeeze-excitation after the depthwise conv.
         ks_list, expand_list: Elastic choices.
-        bits, grad_scale: Quantizer settings.
+        bits, grad_scale, signed_act: Quantizer settings.
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int, act: str,
                  use_se: bool, ks_list: Sequence[int], expand_list: Sequence[int],
-                 bits: Optional[int] = 4, grad_scale: str = 'batch') -> None:
+                 bits: Optional[int] = 4, grad_scale: str = 'batch',
+                 signed_act: bool = False) -> None:
         super().__init__()
         from .arch import mid_channels
         self.in_channels, self.out_channels, self.stride = in_channels, out_channels, stride
         self.act_name, self.use_se = act, use_se
         self.max_mid = mid_channels(in_channels, max(expand_list))
-        self.expand_conv = DynamicLSQConv2d(in_channels, self.max_mid, bits, grad_scale)
+        self.expand_conv = DynamicLSQConv2d(in_channels, self.max_mid, bits, grad_scale,
+                                            signed_act)
         self.expand_bn = DynamicBatchNorm2d(self.max_mid)
-        self.dw_conv = DynamicLSQDWConv2d(self.max_mid, ks_list, stride, bits, grad_scale)
+        self.dw_conv = DynamicLSQDWConv2d(self.max_mid, ks_list, stride, bits, grad_scale,
+                                          signed_act)
         self.dw_bn = DynamicBatchNorm2d(self.max_mid)
         self.act = build_act(act)
         self.se = DynamicSE(self.max_mid) if use_se else None
-        self.project_conv = DynamicLSQConv2d(self.max_mid, out_channels, bits, grad_scale)
+        self.project_conv = DynamicLSQConv2d(self.max_mid, out_channels, bits, grad_scale,
+                                             signed_act)
         self.project_bn = DynamicBatchNorm2d(out_channels)
         self.residual = stride == 1 and in_channels == out_channels
         self.active_ks = max(ks_list)
@@ -211,9 +218,9 @@ class StaticMBBlock(nn.Module):
     def __init__(self, in_channels: int, out_channels: int, mid_channels: int,
                  kernel_size: int, stride: int, act: str, se_channels: int = 0,
                  expand: bool = True, bits: Optional[int] = 4,
-                 grad_scale: str = 'batch') -> None:
+                 grad_scale: str = 'batch', signed_act: bool = False) -> None:
         super().__init__()
-        q = dict(bits=bits, grad_scale=grad_scale)
+        q = dict(bits=bits, grad_scale=grad_scale, signed_act=signed_act)
         if expand:
             self.expand_conv = LSQConv2d(in_channels, mid_channels, 1, bias=False, **q)
             self.expand_bn = nn.BatchNorm2d(mid_channels)

@@ -20,7 +20,8 @@ from .lsq import LSQConv2d
 
 
 def quantize_convs(model: nn.Module, bits: Optional[int] = 4, grad_scale: str = 'batch',
-                   skip_first: bool = True, skip: Sequence[str] = ()) -> nn.Module:
+                   skip_first: bool = True, skip: Sequence[str] = (),
+                   signed_act: bool = False) -> nn.Module:
     """Replace the convs of ``model`` in place by :class:`LSQConv2d` copies.
 
     Args:
@@ -29,6 +30,7 @@ def quantize_convs(model: nn.Module, bits: Optional[int] = 4, grad_scale: str = 
         grad_scale: LSQ step-gradient convention.
         skip_first: Keep the first conv (in ``named_modules`` order) in FP.
         skip: Names of further convs (``named_modules`` names) to keep FP.
+        signed_act: Signed input quantizers (ours; default ``False``: unsigned, official).
 
     Returns:
         ``model`` (modified).
@@ -48,14 +50,15 @@ def quantize_convs(model: nn.Module, bits: Optional[int] = 4, grad_scale: str = 
             continue
         parent_name, _, attr = name.rpartition('.')
         parent = model.get_submodule(parent_name) if parent_name else model
-        setattr(parent, attr, LSQConv2d.from_conv(conv, bits, grad_scale))
+        setattr(parent, attr, LSQConv2d.from_conv(conv, bits, grad_scale, signed_act))
     return model
 
 
 @MODELS.register_module()
 def LSQQuantizedModel(model: dict, bits: int = 4, grad_scale: str = 'batch',
                       skip_first: bool = True, skip: Sequence[str] = (),
-                      data_preprocessor: Optional[dict] = None) -> nn.Module:
+                      data_preprocessor: Optional[dict] = None,
+                      signed_act: bool = False) -> nn.Module:
     """Build ``model`` and quantize its convs (see :func:`quantize_convs`).
 
     ``data_preprocessor`` (which the runner fills in from the config's top-level
@@ -68,4 +71,4 @@ def LSQQuantizedModel(model: dict, bits: int = 4, grad_scale: str = 'batch',
         built = MODELS.build(model)
     else:
         built = model
-    return quantize_convs(built, bits, grad_scale, skip_first, skip)
+    return quantize_convs(built, bits, grad_scale, skip_first, skip, signed_act)
