@@ -64,6 +64,7 @@ class EdgeRouter(BaseModule):
             self.fc = nn.Sequential(
                 nn.Linear(in_channels, hidden), nn.ReLU(inplace=True),
                 nn.Linear(hidden, num_edges))
+        self._single_fc = isinstance(self.fc, nn.Linear)
         self.init_weights()
 
     def init_weights(self) -> None:
@@ -81,15 +82,18 @@ class EdgeRouter(BaseModule):
         """B x C x ... feature -> B x num_edges weights."""
         if self.detach_input:
             feat = feat.detach()
-        dims = tuple(range(2, feat.dim()))
-        if isinstance(self.fc, nn.Linear):
-            # GAP folded into the FC, (sum / HW) W^T + b as one addmm: fewer ops per router
-            logits = torch.addmm(self.fc.bias, feat.sum(dim=dims), self.fc.weight.t(),
-                                 alpha=1.0 / math.prod(feat.shape[2:]))
+        fc = self.fc
+        if feat.dim() == 4:
+            dims, hw = (2, 3), feat.shape[2] * feat.shape[3]
         else:
-            logits = self.fc(feat.mean(dim=dims))
+            dims, hw = tuple(range(2, feat.dim())), math.prod(feat.shape[2:])
+        if self._single_fc:
+            # GAP folded into the FC, (sum / HW) W^T + b as one addmm: fewer ops per router
+            logits = torch.addmm(fc.bias, feat.sum(dim=dims), fc.weight.t(), alpha=1.0 / hw)
+        else:
+            logits = fc(feat.mean(dim=dims))
         if self.gate == 'sigmoid':
-            return torch.sigmoid(logits)
+            return logits.sigmoid_()  # in place on the fresh logits
         return torch.softmax(logits, dim=1)
 
 
@@ -139,10 +143,13 @@ class RouterEdgeSource(EdgeSource):
             self.row_of_router.append(row)
             routers.append(EdgeRouter(channels, d, hidden_ratio, gate, init_std, detach_input))
         self.routers = nn.ModuleList(routers)
+        self._router_keys = [str(k) for k in self.router_of_row]
+        self._reads_stage_input = router_input == 'stage_input'
 
     def row_weights(self, row: int, node_output: Tensor, stage_input: Tensor) -> Tensor:
-        router = self.routers[self.router_of_row[row]]
-        return router(node_output if self.router_input == 'node_output' else stage_input)
+        # the ModuleList's own dict by key: its __getitem__ costs a few us per node
+        router = self._modules['routers']._modules[self._router_keys[row]]
+        return router(stage_input if self._reads_stage_input else node_output)
 
     def row_macs(self, row: int) -> int:
         k = self.router_of_row[row]

@@ -425,9 +425,12 @@ class GraphStage(BaseModule):
         rows: List[Optional[Tensor]] = [None] * num_nodes
         pending: Optional[Tensor] = None  # slot j - 2: the input of column j so far
 
+        row_weights = (self.edge_source.row_weights
+                       if self.force_edge_weight is None else self._row)
+
         def push(row: int, y: Tensor) -> None:
             nonlocal pending
-            w = self._row(row, y, x)
+            w = row_weights(row, y, x)
             if prune:
                 w = w * ((w.abs() if signed else w) > tau).to(w.dtype)
             rows[row] = w
