@@ -227,7 +227,11 @@ class GraphStage(BaseModule):
         # the lean no-grad path pushes each node's weighted output into the pending inputs of
         # its live successors: per row, (slots of the targets, positions in the row's weights)
         # as slices where contiguous; column j's pending input is slot j - 2
+        # The rows push in ascending order; a slot's first writer stores its product (no
+        # zero-filled buffer, no extra pass): per row, the slots it writes first (``fresh``)
         self._push: Dict[int, Tuple[Union[slice, List[int]], Union[slice, List[int]]]] = {}
+        self._push_fresh: Dict[int, Union[bool, List[int]]] = {}
+        written = set()
         for i in range(n - 1):
             if not live[i]:
                 continue
@@ -239,6 +243,11 @@ class GraphStage(BaseModule):
             sl_slots, sl_pos = _as_slice(slots), _as_slice(pos)
             both = isinstance(sl_slots, slice) and isinstance(sl_pos, slice)
             self._push[i] = (sl_slots, sl_pos) if both else (slots, pos)
+            fresh = [t for t in slots if t not in written]
+            written.update(slots)
+            # True: every target is fresh, False: none is, else the fresh slots
+            self._push_fresh[i] = (True if len(fresh) == len(slots) else
+                                   False if not fresh else fresh)
         # position of column j in row i's weights
         self.col_pos: Dict[Tuple[int, int], int] = {
             (i, j): pos for i, succ in enumerate(self.edge_source.successors)
@@ -438,8 +447,13 @@ class GraphStage(BaseModule):
             if target is None:
                 return
             if pending is None:
-                pending = y.new_zeros((num_nodes - 2, ) + tuple(y.shape))
+                # every slot is written by its first pusher before it is read
+                pending = y.new_empty((num_nodes - 2, ) + tuple(y.shape))
             slots, pos = target
+            fresh = self._push_fresh[row]
+            if fresh is not True and fresh is not False:
+                for slot in fresh:  # mixed: start the fresh slots from 0
+                    pending[slot].zero_()
             bshape = (y.shape[0], ) + (1, ) * (y.dim() - 1)
             if isinstance(slots, slice):
                 if pos != slice(0, w.shape[1]):
@@ -448,10 +462,16 @@ class GraphStage(BaseModule):
                 # view of the row, else its transpose
                 wt = w.view((-1, ) + bshape) if w.shape[0] == 1 else w.t().reshape(
                     (-1, ) + bshape)
-                pending[slots].addcmul_(wt, y)
+                if fresh is True:
+                    torch.mul(wt, y, out=pending[slots])
+                else:
+                    pending[slots].addcmul_(wt, y)
             else:
                 for slot, p in zip(slots, pos):
-                    pending[slot].addcmul_(y, w[:, p].reshape(bshape))
+                    if fresh is True:
+                        torch.mul(y, w[:, p].reshape(bshape), out=pending[slot])
+                    else:
+                        pending[slot].addcmul_(y, w[:, p].reshape(bshape))
 
         if self.has_in_node:
             if live[0]:
