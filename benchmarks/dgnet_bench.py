@@ -145,6 +145,29 @@ def latency_child(allocator: str, batch: int, rounds: int) -> None:
                    dg_minor_faults=statistics.median(faults['dg']))
         row['latency_ratio'] = row['dg_ms'] / row['static_ms']
         row['cpu_time_ratio'] = row['dg_cpu_ms'] / row['static_cpu_ms']
+        if batch == 1:
+            # the same forward at 32x32, where the convolutions cost almost nothing: what
+            # is left of DG's extra time is its fixed per-node cost (op dispatch, Python)
+            small = torch.rand(1, 3, 32, 32)
+            t32 = {k: [] for k in models}
+            with torch.no_grad():
+                for model in models.values():
+                    model(small)
+                for _ in range(5 * rounds):
+                    for key, model in models.items():
+                        c0 = time.process_time()
+                        model(small)
+                        t32[key].append(time.process_time() - c0)
+            row['static_cpu_ms_32px'] = 1e3 * statistics.median(t32['static'])
+            row['dg_cpu_ms_32px'] = 1e3 * statistics.median(t32['dg'])
+            extra_224 = row['dg_cpu_ms'] - row['static_cpu_ms']
+            extra_32 = row['dg_cpu_ms_32px'] - row['static_cpu_ms_32px']
+            row['dg_extra_cpu_ms_224px'] = extra_224
+            row['dg_extra_cpu_ms_32px'] = extra_32
+            # share of DG's extra time at 224 px that does not depend on the feature size
+            row['fixed_share_of_extra'] = extra_32 / extra_224 if extra_224 > 0 else None
+            # the static network's own fixed cost, as a share of its 224-px forward
+            row['static_fixed_share'] = row['static_cpu_ms_32px'] / row['static_cpu_ms']
         rows.append(row)
         del models
     print(json.dumps(rows))
@@ -228,6 +251,11 @@ def latency(rounds: Dict[int, int]) -> List[dict]:
                       f"minor faults/forward "
                       f"{row['static_minor_faults']:.0f} -> {row['dg_minor_faults']:.0f}",
                       flush=True)
+                if batch == 1:
+                    print(f"         at 32x32: static {row['static_cpu_ms_32px']:.2f} ms, DG "
+                          f"{row['dg_cpu_ms_32px']:.2f} ms; DG's extra CPU time "
+                          f"{row['dg_extra_cpu_ms_32px']:.2f} ms at 32 px vs "
+                          f"{row['dg_extra_cpu_ms_224px']:.2f} ms at 224 px", flush=True)
     return rows
 
 
