@@ -179,7 +179,9 @@ def tiny_archs(n_random=3, seed=0):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true', help='fewer timing repeats')
-    parser.add_argument('--skip-resnet', action='store_true')
+    parser.add_argument('--skip-resnet', action='store_true',
+                        help='keep the LSQ ResNet-18 results of the previous JSON (marked '
+                        'lsq_resnet18_from_previous_run)')
     parser.add_argument('--skip-train', action='store_true',
                         help='reuse the checkpoints of a previous run')
     args = parser.parse_args()
@@ -193,8 +195,9 @@ def main():
             json.dump(out, f, indent=1)
 
     previous = {}
-    if args.skip_train:  # read before the first save() overwrites the file
-        with open(osp.join(OUT_DIR, 'oqa_bench.json')) as f:
+    prev_path = osp.join(OUT_DIR, 'oqa_bench.json')
+    if (args.skip_train or args.skip_resnet) and osp.isfile(prev_path):
+        with open(prev_path) as f:  # read before the first save() overwrites the file
             previous = json.load(f)
     out['timing'] = timing(3 if args.quick else 7)
     print(json.dumps(out['timing'], indent=1))
@@ -277,6 +280,7 @@ def main():
 
     if args.skip_resnet and previous.get('lsq_resnet18_digits'):
         out['lsq_resnet18_digits'] = previous['lsq_resnet18_digits']
+        out['lsq_resnet18_from_previous_run'] = True
     elif not args.skip_resnet:
         res = {}
         for name, config in (('fp', 'configs/baselines/resnet18-tiny_1xb64-10e_digits.py'),
