@@ -7,6 +7,11 @@ ones), in-place distillation (the max subnet learns from the labels, every other
 the max subnet's detached soft logits through KL divergence), one random resolution per step
 from ``resolutions``. ``sampler='uniform'`` draws ``num_subnets`` random subnets instead (with
 ``teacher='max_subnet'`` the max subnet then runs without gradient, as a teacher only).
+``teacher='fp_ofa'`` distils every subnet from a separate frozen full-precision network (the
+FP OFA supernet OQA starts from [R]) as OFA's knowledge distillation does [OFA]: each subnet's
+loss is ``CE(labels) + kd_weight * KD(teacher)``; the teacher (``teacher_model``, default the
+same supernet with ``bits=None``, its max subnet) is loaded from ``teacher_checkpoint``, kept in
+eval mode, not trained, not saved in the checkpoints.
 
 All subnets of a step run inside ``loss()`` and their losses are summed (one backward), so the
 stock ``train_step`` and mmengine's DDP wrapper work unchanged (set
@@ -15,6 +20,8 @@ the transform matrices of unused kernels get no gradient). This costs the activa
 subnets at once; OFA instead calls backward per subnet. The sampling RNG is seeded by
 ``(seed, iteration)``, so every rank draws the same subnets and a resumed run the same ones.
 """
+import copy
+import os.path as osp
 import random
 from typing import List, Optional, Sequence, Union
 
@@ -26,7 +33,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 SAMPLERS = ('sandwich', 'uniform')
-TEACHERS = ('max_subnet', None)
+TEACHERS = ('max_subnet', 'fp_ofa', None)
 
 
 def resize_to(inputs: torch.Tensor, resolution: Optional[int]) -> torch.Tensor:
@@ -64,7 +71,11 @@ class OQASupernetClassifier(OQAImageClassifier):
         sampler: ``'sandwich'`` (max, min, ``num_subnets - 2`` random) or ``'uniform'``.
         num_subnets: Subnets per training step.
         resolutions: Training resolutions; default: the backbone's list.
-        teacher: ``'max_subnet'`` (in-place distillation) or ``None`` (labels for all).
+        teacher: ``'max_subnet'`` (in-place distillation), ``'fp_ofa'`` (a frozen FP teacher,
+            OFA-style CE + KD for every subnet) or ``None`` (labels for all).
+        teacher_model: Model config of the ``'fp_ofa'`` teacher; default: this classifier with
+            ``backbone.bits=None`` (FP) and its max subnet.
+        teacher_checkpoint: Checkpoint of the ``'fp_ofa'`` teacher (required for it).
         kd_temperature: Softmax temperature of the KD loss (loss scaled by T^2).
         kd_weight: Weight of each KD term.
         subnet: The subnet used outside training (eval/test): dict or ``-ks -es -d -is``
@@ -76,12 +87,18 @@ class OQASupernetClassifier(OQAImageClassifier):
                  resolutions: Optional[Sequence[int]] = None,
                  teacher: Optional[str] = 'max_subnet', kd_temperature: float = 1.0,
                  kd_weight: float = 1.0, subnet: Union[None, str, dict] = None,
-                 seed: int = 0, **kwargs) -> None:
+                 seed: int = 0, teacher_model: Optional[dict] = None,
+                 teacher_checkpoint: Optional[str] = None, **kwargs) -> None:
+        own_cfg = dict(type='OQASupernetClassifier', backbone=copy.deepcopy(backbone),
+                       neck=copy.deepcopy(kwargs.get('neck')),
+                       head=copy.deepcopy(kwargs.get('head')),
+                       data_preprocessor=copy.deepcopy(kwargs.get('data_preprocessor')),
+                       teacher=None)
         super().__init__(backbone, *args, **kwargs)
         if sampler not in SAMPLERS:
             raise ValueError(f'sampler must be one of {SAMPLERS}, got {sampler!r}')
         if teacher not in TEACHERS:
-            raise ValueError(f"teacher must be 'max_subnet' or None, got {teacher!r}")
+            raise ValueError(f"teacher must be 'max_subnet', 'fp_ofa' or None, got {teacher!r}")
         if not isinstance(num_subnets, int) or num_subnets < (2 if sampler == 'sandwich' else 1):
             raise ValueError(f'num_subnets must be an int >= 2 for sandwich (>= 1 for uniform), '
                              f'got {num_subnets!r}')
@@ -93,6 +110,40 @@ class OQASupernetClassifier(OQAImageClassifier):
         self.kd_temperature, self.kd_weight, self.seed = kd_temperature, kd_weight, seed
         self._calls = 0
         self.set_eval_subnet(subnet)
+        self._fp_teacher = []  # a list: not a submodule (no optimizer, no state dict)
+        if teacher == 'fp_ofa':
+            self._fp_teacher.append(self._build_fp_teacher(own_cfg, teacher_model,
+                                                           teacher_checkpoint))
+
+    @staticmethod
+    def _build_fp_teacher(own_cfg: dict, teacher_model: Optional[dict],
+                          checkpoint: Optional[str]):
+        from mmengine.runner import load_checkpoint
+        if not isinstance(checkpoint, str) or not checkpoint:
+            raise ValueError("teacher='fp_ofa' needs teacher_checkpoint (the FP supernet's "
+                             f'checkpoint), got {checkpoint!r}')
+        if not osp.isfile(checkpoint):
+            raise ValueError(f'teacher_checkpoint {checkpoint}: no such file')
+        if teacher_model is None:
+            teacher_model = own_cfg
+            teacher_model['backbone']['bits'] = None
+        model = MODELS.build(copy.deepcopy(teacher_model))
+        load_checkpoint(model, checkpoint, map_location='cpu', strict=True, logger='current')
+        model.eval()
+        for p in model.parameters():
+            p.requires_grad_(False)
+        return model
+
+    @torch.no_grad()
+    def fp_teacher_logits(self, inputs: torch.Tensor, resolution: int) -> torch.Tensor:
+        """Logits of the frozen FP teacher (its eval subnet) at ``resolution``."""
+        teacher = self._fp_teacher[0]
+        p = next(teacher.parameters())
+        if p.device != inputs.device:
+            teacher.to(inputs.device)
+        teacher.eval()
+        feats = ImageClassifier.extract_feat(teacher, resize_to(inputs, resolution))
+        return teacher.head(feats).to(inputs.dtype)
 
     def set_eval_subnet(self, subnet: Union[None, str, dict]) -> dict:
         """Set (and keep) the subnet used outside training."""
@@ -136,6 +187,13 @@ class OQASupernetClassifier(OQAImageClassifier):
         losses = {}
         teacher_logits = None
         try:
+            if self.teacher == 'fp_ofa':
+                teacher_logits = self.fp_teacher_logits(inputs, archs[0]['resolution'])
+                for i, arch in enumerate(archs):
+                    logits = self._logits(inputs, arch)
+                    losses[f'loss_ce_{i}'] = F.cross_entropy(logits, labels)
+                    losses[f'loss_kd_{i}'] = self.kd_loss(logits, teacher_logits)
+                return losses
             if self.teacher == 'max_subnet' and self.sampler == 'uniform':
                 with torch.no_grad():
                     teacher_logits = self._logits(inputs, dict(
