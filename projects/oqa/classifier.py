@@ -32,6 +32,8 @@ from mmpretrain.models import ImageClassifier
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
+from .lsq import lsq_quantizers
+
 SAMPLERS = ('sandwich', 'uniform')
 TEACHERS = ('max_subnet', 'fp_ofa', None)
 
@@ -183,6 +185,19 @@ class OQASupernetClassifier(OQAImageClassifier):
 
     def loss(self, inputs: torch.Tensor, data_samples: List[DataSample]) -> dict:
         archs = self.sample_step(self._rng())
+        losses = self._losses(inputs, data_samples, archs)
+        bad = [k for k, v in losses.items() if not bool(torch.isfinite(v.detach()).all())]
+        if bad:
+            i = int(bad[0].rsplit('_', 1)[1])
+            from .arch import arch_to_str
+            steps = [abs(float(q.step)) for q in lsq_quantizers(self.backbone)
+                     if q.bits is not None]
+            raise ValueError(f'OQASupernetClassifier: non-finite {bad} for subnet '
+                             f'{arch_to_str(archs[i])} (smallest LSQ |step| '
+                             f'{min(steps) if steps else None}); lower the learning rate')
+        return losses
+
+    def _losses(self, inputs, data_samples, archs) -> dict:
         labels = torch.cat([s.gt_label for s in data_samples]).to(inputs.device)
         losses = {}
         teacher_logits = None

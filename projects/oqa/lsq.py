@@ -15,8 +15,12 @@ of the OQA spec [CODE]:
 ``'sample'`` = per-sample feature count for activations (LSQ paper), ``'none'`` = g = 1.
 
 ``signed_act`` (ours, **not** the paper's; default ``False`` = the official unsigned inputs):
-quantize the conv inputs with the signed range ``[-2^(b-1), 2^(b-1) - 1]`` like the weights, so
-the negative inputs of the linear-bottleneck blocks are kept instead of clipped to 0.
+quantize a conv input with the signed range ``[-2^(b-1), 2^(b-1) - 1]`` like the weights, so
+negative inputs are kept instead of clipped to 0 (the OQA backbones use it only for the
+linear-bottleneck inputs; the generic transform for every quantized conv).
+
+Numerical guard (ours): the step used is ``max(|s|, 1e-8)``, so a step driven to 0 by the
+optimizer cannot divide by zero.
 """
 import math
 from typing import Optional
@@ -28,6 +32,7 @@ from mmpretrain.registry import MODELS
 from torch import nn
 
 GRAD_SCALES = ('batch', 'sample', 'none')
+MIN_STEP = 1e-8  # numerical guard: |s| below this is used as this
 
 
 def grad_scale(x: torch.Tensor, scale: float) -> torch.Tensor:
@@ -44,7 +49,7 @@ def round_ste(x: torch.Tensor) -> torch.Tensor:
 def lsq_quantize(x: torch.Tensor, step: torch.Tensor, qn: int, qp: int,
                  g: float) -> torch.Tensor:
     """``round(clip(x / |s|, qn, qp)) * |s|`` with STE round and step gradient scaled by g."""
-    s = grad_scale(step.abs(), g)
+    s = grad_scale(step.abs().clamp_min(MIN_STEP), g)
     return round_ste(torch.clamp(x / s, qn, qp)) * s
 
 
@@ -123,7 +128,7 @@ class LSQQuantizer(nn.Module):
         g = self.scale_for(x)
         if self.signed and self.bits == 1:
             # b = 1: sign() with a straight-through gradient inside [-1, 1]
-            s = grad_scale(self.step.abs(), g)
+            s = grad_scale(self.step.abs().clamp_min(MIN_STEP), g)
             xs = torch.clamp(x / s, -1, 1)
             return ((torch.sign(xs) - xs).detach() + xs) * s
         return lsq_quantize(x, self.step, self.qn, self.qp, g)

@@ -33,14 +33,15 @@ class _OQABase(BaseModule):
     def _build_common(self, stem_channels, first_channels, stage_channels,
                       final_expand_channels, feature_mix_channels, bits, grad_scale, in_channels,
                       signed_act=False):
-        q = dict(bits=bits, grad_scale=grad_scale, signed_act=signed_act)
+        q = dict(bits=bits, grad_scale=grad_scale)
         self.stem = nn.Sequential(
             nn.Conv2d(in_channels, stem_channels, 3, 2, 1, bias=False),
             nn.BatchNorm2d(stem_channels), nn.Hardswish())
         self.first_block = StaticMBBlock(stem_channels, first_channels, stem_channels, 3, 1,
                                          'relu', 0, expand=False, **q)
+        # signed_act: final_expand's input is the last block's linear output
         self.final_expand = LSQConv2d(stage_channels[-1], final_expand_channels, 1,
-                                      bias=False, **q)
+                                      bias=False, signed_act=signed_act, **q)
         self.final_expand_bn = nn.BatchNorm2d(final_expand_channels)
         self.feature_mix = LSQConv2d(final_expand_channels, feature_mix_channels, 1,
                                      bias=False, **q)
@@ -69,9 +70,10 @@ class OQAMobileNetV3Supernet(_OQABase):
         stem_channels, first_channels, stage_channels, final_expand_channels,
             feature_mix_channels: Widths (ImageNet w1.0 by default).
         grad_scale: LSQ step-gradient convention (``'batch'`` official, ``'sample'``, ``'none'``).
-        signed_act: Quantize every conv input with the signed range (ours, **not** the paper's;
-            default ``False``: unsigned inputs as the official code, which clips the negative
-            inputs of the linear-bottleneck blocks to 0).
+        signed_act: Quantize the linear-bottleneck inputs (block outputs, the input of every
+            block's 1x1 expand conv and of final_expand) with the signed range (ours, **not**
+            the paper's; default ``False``: unsigned, as the official code, which clips their
+            negative values to 0). The convs after an activation stay unsigned.
         in_channels: Image channels.
         init_cfg: mmengine init config.
 

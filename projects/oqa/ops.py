@@ -154,7 +154,10 @@ class DynamicMBBlock(nn.Module):
         act: ``'relu'`` or ``'h_swish'``.
         use_se: Squeeze-excitation after the depthwise conv.
         ks_list, expand_list: Elastic choices.
-        bits, grad_scale, signed_act: Quantizer settings.
+        bits, grad_scale: Quantizer settings.
+        signed_act: Signed input quantizer for the 1x1 expand conv, whose input is the previous
+            block's linear output (ours; default unsigned, official). The depthwise and project
+            convs see activation outputs and stay unsigned.
     """
 
     def __init__(self, in_channels: int, out_channels: int, stride: int, act: str,
@@ -169,13 +172,11 @@ class DynamicMBBlock(nn.Module):
         self.expand_conv = DynamicLSQConv2d(in_channels, self.max_mid, bits, grad_scale,
                                             signed_act)
         self.expand_bn = DynamicBatchNorm2d(self.max_mid)
-        self.dw_conv = DynamicLSQDWConv2d(self.max_mid, ks_list, stride, bits, grad_scale,
-                                          signed_act)
+        self.dw_conv = DynamicLSQDWConv2d(self.max_mid, ks_list, stride, bits, grad_scale)
         self.dw_bn = DynamicBatchNorm2d(self.max_mid)
         self.act = build_act(act)
         self.se = DynamicSE(self.max_mid) if use_se else None
-        self.project_conv = DynamicLSQConv2d(self.max_mid, out_channels, bits, grad_scale,
-                                             signed_act)
+        self.project_conv = DynamicLSQConv2d(self.max_mid, out_channels, bits, grad_scale)
         self.project_bn = DynamicBatchNorm2d(out_channels)
         self.residual = stride == 1 and in_channels == out_channels
         self.active_ks = max(ks_list)
@@ -212,7 +213,8 @@ class StaticMBBlock(nn.Module):
     """MBConv block with fixed kernel and channels, LSQ-quantized convs.
 
     ``mid_channels == in_channels`` with ``expand=False`` gives OFA's first block (no 1x1
-    expand conv).
+    expand conv). ``signed_act`` applies to the expand conv only (see
+    :class:`DynamicMBBlock`).
     """
 
     def __init__(self, in_channels: int, out_channels: int, mid_channels: int,
@@ -220,9 +222,10 @@ class StaticMBBlock(nn.Module):
                  expand: bool = True, bits: Optional[int] = 4,
                  grad_scale: str = 'batch', signed_act: bool = False) -> None:
         super().__init__()
-        q = dict(bits=bits, grad_scale=grad_scale, signed_act=signed_act)
-        if expand:
-            self.expand_conv = LSQConv2d(in_channels, mid_channels, 1, bias=False, **q)
+        q = dict(bits=bits, grad_scale=grad_scale)
+        if expand:  # signed_act: only the expand conv sees a linear (block output) input
+            self.expand_conv = LSQConv2d(in_channels, mid_channels, 1, bias=False,
+                                         signed_act=signed_act, **q)
             self.expand_bn = nn.BatchNorm2d(mid_channels)
         else:
             self.expand_conv = self.expand_bn = None

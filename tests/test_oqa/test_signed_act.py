@@ -59,15 +59,22 @@ def test_supernet_signed_act_export_parity():
     net(torch.randn(4, 3, 28, 28, dtype=torch.float64))
     for q in lsq_quantizers(net):
         q.eval()
-    acts = [m.act_quantizer for m in net.modules() if hasattr(m, 'act_quantizer')]
-    weights = [m.weight_quantizer for m in net.modules() if hasattr(m, 'weight_quantizer')]
-    assert len(acts) == len(weights) and all(a.signed and a.act for a in acts)
+    # signed: exactly the linear-bottleneck inputs (every block's expand conv, final_expand)
+    named = {n: m.act_quantizer for n, m in net.named_modules() if hasattr(m, 'act_quantizer')}
+    signed = sorted(n for n, a in named.items() if a.signed)
+    expected = sorted([f'blocks.{i}.expand_conv' for i in range(len(net.blocks))] +
+                      ['final_expand'])
+    assert signed == expected and all(a.act for a in named.values())
+    acts = [named[n] for n in signed]
     x = torch.randn(2, 3, 28, 28, dtype=torch.float64)
     rng = random.Random(0)
     for _ in range(2):
         net.sample_subnet('random', rng)
         static = net.export_subnet().eval()
-        assert all(q.signed for q in lsq_quantizers(static) if q.act)
+        static_signed = sorted(n for n, m in static.named_modules()
+                               if hasattr(m, 'act_quantizer') and m.act_quantizer.signed)
+        assert static_signed == sorted([f'blocks.{i}.expand_conv'
+                                        for i in range(len(static.blocks))] + ['final_expand'])
         y = net(x)[0]
         assert y.abs().max() > 0.1 and y.std() > 0.01  # not a dead output
         torch.testing.assert_close(static(x)[0], y, atol=1e-6, rtol=0)
@@ -83,3 +90,24 @@ def test_transform_signed_act_and_bad_value():
     assert isinstance(model[1], LSQConv2d) and model[1].act_quantizer.signed
     with pytest.raises(TypeError, match='signed_act'):
         OQAMobileNetV3Supernet(bits=4, depth_list=[1, 2], signed_act='yes', **TINY)
+
+
+def test_zero_step_stays_finite():
+    from projects.oqa import lsq_quantize
+    x = torch.tensor([-0.3, 0.0, 0.2, 1.0], dtype=torch.float64, requires_grad=True)
+    step = torch.tensor(0.0, dtype=torch.float64, requires_grad=True)
+    y = lsq_quantize(x, step, -2, 1, 0.5)
+    y.sum().backward()
+    assert torch.isfinite(y).all() and torch.isfinite(x.grad).all()
+    assert torch.isfinite(step.grad).all()
+    assert y.abs().max() <= 2e-8
+
+
+def test_non_finite_loss_raises_naming_the_subnet():
+    from ._helpers import batch, tiny_classifier
+    model = tiny_classifier(num_subnets=2).train()
+    with torch.no_grad():
+        model.backbone.final_expand_bn.weight[0] = float('nan')
+    data = model.data_preprocessor(batch(4), True)
+    with pytest.raises(ValueError, match=r'non-finite .*loss_ce_0.* for subnet -ks 7'):
+        model.loss(data['inputs'], data['data_samples'])

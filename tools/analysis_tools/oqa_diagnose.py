@@ -10,9 +10,9 @@ Writes ``projects/oqa/benchmark/oqa_diagnose.json``:
 * ``fp_top1``: the tiny FP supernet (max subnet, BN re-calibrated);
 * ``init.<bits>bit.<act>``: the same weights loaded into a ``bits`` supernet, LSQ steps
   data-initialised on one training batch (max subnet, train mode), BN re-calibrated, **no
-  training**; ``act`` = ``unsigned`` (official), ``signed`` (``signed_act=True``, ours) or
-  ``signed_block_inputs`` (diagnostic only: signed just for the 1x1 expand convs and
-  final_expand, whose inputs are linear-bottleneck block outputs);
+  training**; ``act`` = ``unsigned`` (official), ``signed_act`` (``signed_act=True``, ours:
+  signed inputs for every block's 1x1 expand conv and final_expand, whose inputs are
+  linear-bottleneck block outputs) or ``signed_all`` (diagnostic only: every conv input signed);
 * ``train``: the tiny 4-bit stage (sandwich max + min, in-place KD, random resolution, SGD
   nesterov, cosine, 2 epochs) from the FP weights, for unsigned/signed inputs and LR 0.02/0.005:
   first/last training loss, val top-1 of the max subnet, and the LSQ weight step and weight norm
@@ -43,9 +43,9 @@ def build(cfg, bits, ckpt, signed_act):
     model_cfg.setdefault('data_preprocessor', copy.deepcopy(cfg.data_preprocessor))
     model = MODELS.build(model_cfg)
     load_checkpoint(model, ckpt, map_location='cpu', strict=True, logger='silent')
-    if signed_act == 'block_inputs':
-        for name, m in model.named_modules():
-            if hasattr(m, 'act_quantizer') and ('expand_conv' in name or 'final_expand' in name):
+    if signed_act == 'all':  # diagnostic only: every conv input signed
+        for m in model.modules():
+            if hasattr(m, 'act_quantizer'):
                 m.act_quantizer.signed = True
     return model
 
@@ -153,8 +153,8 @@ def main():
     out['init'] = {}
     for bits in (8, 4, 3, 2):
         row = {}
-        for name, signed in (('unsigned', False), ('signed', True),
-                             ('signed_block_inputs', 'block_inputs')):
+        for name, signed in (('unsigned', False), ('signed_act', True),
+                             ('signed_all', 'all')):
             model = build(cfg, bits, args.fp_checkpoint, signed)
             data_init(model, calib)
             recalibrate_bn(model, calib, 1000)
