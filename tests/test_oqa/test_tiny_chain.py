@@ -40,10 +40,21 @@ def _train(cfg):
     return runner
 
 
-def _test_top1(cfg, checkpoint):
+def _test_top1(cfg, checkpoint, dump):
+    """top-1 through the test loop; the predicted scores are dumped to ``dump``."""
     from mmengine.runner import Runner
     cfg.load_from = checkpoint
+    cfg.test_evaluator = [dict(type='Accuracy', topk=(1, )),
+                          dict(type='DumpResults', out_file_path=dump)]
     return Runner.from_cfg(cfg).test()['accuracy/top1']
+
+
+def _scores(dump):
+    import pickle
+
+    import torch
+    with open(dump, 'rb') as f:
+        return torch.stack([r['pred_score'] for r in pickle.load(f)])
 
 
 @pytest.mark.slow
@@ -72,12 +83,18 @@ def test_tiny_chain_train_inherit_search_export_test(tmp_path, digits_root):
     stage = _small(Config.fromfile(STAGES[-1][1]), str(tmp_path / 'test_sup'), 'oqa_chain_ts',
                    None)
     stage.model.subnet = arch
-    top1_supernet = _test_top1(stage, ckpt)
+    top1_supernet = _test_top1(stage, ckpt, str(tmp_path / 'sup.pkl'))
     export_cfg = _small(Config.fromfile(STAGES[-1][1]), str(tmp_path / 'exp'), 'oqa_chain_ex',
                         None)
     export(export_cfg, ckpt, arch, str(tmp_path / 'sub2'))
     deploy = _small(Config.fromfile(str(tmp_path / 'sub2.py')), str(tmp_path / 'test_exp'),
                     'oqa_chain_te', None)
     assert deploy.model.backbone.type == 'OQAMobileNetV3' and deploy.model.backbone.bits == 2
-    top1_exported = _test_top1(deploy, str(tmp_path / 'sub2.pth'))
+    assert deploy.model.backbone.signed_act == stage.model.backbone.signed_act
+    top1_exported = _test_top1(deploy, str(tmp_path / 'sub2.pth'), str(tmp_path / 'exp.pkl'))
     assert top1_exported == pytest.approx(top1_supernet, abs=1e-6)
+    # not only the same accuracy: the same scores for every test image
+    import torch
+    sup, exp = _scores(str(tmp_path / 'sup.pkl')), _scores(str(tmp_path / 'exp.pkl'))
+    assert sup.shape == (60, 10) and sup.std(0).max() > 0  # input-dependent scores
+    torch.testing.assert_close(exp, sup, atol=1e-5, rtol=1e-4)
