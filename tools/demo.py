@@ -152,9 +152,15 @@ def last_checkpoint(work_dir: str) -> str:
         return f.read().strip()
 
 
-def read_test_metric(work_dir: str, key: str) -> Optional[float]:
-    """The ``key`` of the newest json log under ``work_dir`` that has it."""
-    logs = sorted(glob.glob(osp.join(work_dir, '*', '*.json')), key=osp.getmtime)
+def read_test_metric(work_dir: str, key: str,
+                     pattern: tuple = ('*', '*.json')) -> Optional[float]:
+    """The ``key`` of the newest json log under ``work_dir`` that has it.
+
+    ``pattern``: where the logs are below ``work_dir`` (default: tools/test.py's
+    ``<timestamp>/<timestamp>.json``; a training's validation goes to
+    ``('*', 'vis_data', 'scalars.json')``).
+    """
+    logs = sorted(glob.glob(osp.join(work_dir, *pattern)), key=osp.getmtime)
     for path in reversed(logs):
         with open(path) as f:
             for line in reversed(f.read().splitlines()):

@@ -36,19 +36,6 @@ def parse_args(argv=None):
     return parser.parse_args(argv)
 
 
-def _last_val_metric(work_dir: str, key: str):
-    """``key`` of the last validation in the newest run's ``vis_data/scalars.json``."""
-    logs = sorted(glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json')),
-                  key=osp.getmtime)
-    for path in reversed(logs):
-        with open(path) as f:
-            for line in reversed(f.read().splitlines()):
-                record = json.loads(line)
-                if key in record:
-                    return float(record[key])
-    return None
-
-
 def _check_chain(chain, config: str) -> None:
     from projects.common.errors import MMPapersError
     if not isinstance(chain, dict) or not isinstance(chain.get('stages'), list):
@@ -114,7 +101,8 @@ def main(argv=None) -> None:
             ckpt[st['name']] = last_checkpoint(wd)
             results['stages'][st['name']] = dict(
                 config=st['config'], checkpoint=ckpt[st['name']],
-                val_top1_max_subnet=_last_val_metric(wd, 'accuracy/top1'),
+                val_top1_max_subnet=read_test_metric(
+                    wd, 'accuracy/top1', ('*', 'vis_data', 'scalars.json')),
                 seconds=time.time() - start)
         stage_cfg = {st['name']: st['config'] for st in chain['stages']}
         for se in chain.get('searches', []):
