@@ -7,10 +7,13 @@ Everything is measured in this run, side by side:
    round by round after a warm-up; medians of the wall-clock time, of the process CPU time
    (which other jobs on a shared machine cannot inflate by preempting this one) and of the
    minor page faults of one forward (getrusage), and the DG/static ratios. Each (batch,
-   allocator) column runs in its own process: glibc's malloc as the machine ships it
+   allocator) column runs in its own process, at batch 1 three times (``--repeats``; the
+   ``latency_ratio`` cells give the median, min and max over those processes): glibc's malloc as the machine ships it
    (``default``), the tuned glibc of :mod:`projects.common.allocator` (``glibc-tuned``) and
    tcmalloc preloaded (``tcmalloc``, what the tools use on CPU when setup_env.sh fetched it;
    the column is left out when the library is missing).
+   **Compiled** (``compiled_batch1``): the batch-1 pairs that stay above 1.10 in eager mode,
+   both networks under ``torch.compile`` (compile time, difference to eager, CPU-time ratio).
 2. **Profile** (torch.profiler, batch 1, every allocator): self CPU time per forward by op
    category (convolution, batch norm, activation, residual add, aggregation, routers,
    adjacency bookkeeping, other), static against DG: where the extra time goes.
@@ -50,7 +53,6 @@ import statistics
 import subprocess
 import sys
 import time
-import resource
 from typing import Dict, List
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -173,6 +175,54 @@ def latency_child(allocator: str, batch: int, rounds: int) -> None:
     print(json.dumps(rows))
 
 
+#: the pairs timed under torch.compile (the batch-1 cells that stay above 1.10 in eager mode)
+COMPILE_PAIRS = ('RegNetX-400MF', 'MobileNetV2')
+
+
+def compiled_child(allocator: str, rounds: int) -> None:
+    """Batch 1, 224x224: both networks of each pair in :data:`COMPILE_PAIRS` under
+    ``torch.compile`` (inductor, default mode), compile time, largest output difference to
+    eager, and interleaved CPU-time medians as in :func:`latency_child`. Prints one JSON line.
+    Does compiling (which removes python dispatch and fuses elementwise ops) close DG's
+    batch-1 gap?"""
+    torch.set_num_threads(1)
+    apply_cpu_allocator(allocator, logger=None)
+    x = torch.rand(1, 3, 224, 224)
+    rows = []
+    for name, static_t, dg_t, kwargs in PAIRS:
+        if name not in COMPILE_PAIRS:
+            continue
+        row = dict(network=name, batch=1, allocator=allocator, rounds=rounds,
+                   torch=torch.__version__)
+        models = {}
+        with torch.no_grad():
+            for key, type_name in (('static', static_t), ('dg', dg_t)):
+                model = build(type_name, kwargs)
+                eager = model(x)[-1]
+                t0 = time.time()
+                compiled = torch.compile(model)
+                out = compiled(x)[-1]
+                row[f'{key}_compile_s'] = time.time() - t0
+                row[f'{key}_max_abs_diff_to_eager'] = float((out - eager).abs().max())
+                models[key] = compiled
+            cpu = {k: [] for k in models}
+            for _ in range(3):
+                for model in models.values():
+                    model(x)
+            for _ in range(rounds):
+                for key, model in models.items():
+                    c0 = time.process_time()
+                    model(x)
+                    cpu[key].append(time.process_time() - c0)
+        row['static_cpu_ms'] = 1e3 * statistics.median(cpu['static'])
+        row['dg_cpu_ms'] = 1e3 * statistics.median(cpu['dg'])
+        row['cpu_time_ratio'] = row['dg_cpu_ms'] / row['static_cpu_ms']
+        rows.append(row)
+        del models
+        torch._dynamo.reset()
+    print(json.dumps(rows))
+
+
 def profile_child(allocator: str) -> None:
     """Self CPU time per forward of each op category (torch.profiler), batch 1, for every
     pair: where the DG time goes. Prints one JSON line."""
@@ -238,25 +288,48 @@ def _run_child(args: List[str]) -> list:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def latency(rounds: Dict[int, int]) -> List[dict]:
-    """Every (batch, allocator) column in its own process."""
+def latency(rounds: Dict[int, int], repeats: Dict[int, int]) -> List[dict]:
+    """Every (batch, allocator) column in its own process, ``repeats[batch]`` times (fresh
+    processes, allocators interleaved): the run-to-run spread of a cell on a shared machine."""
     rows = []
     for batch, n in rounds.items():
-        for allocator in ALLOCATORS:
-            for row in _run_child(['--latency-child', allocator, str(batch), str(n)]):
-                rows.append(row)
-                print(f"batch {batch:2d} {allocator:11s} {row['network']:18s} "
-                      f"{row['static_ms']:8.1f} -> {row['dg_ms']:8.1f} ms "
-                      f"(x{row['latency_ratio']:.3f}; CPU time x{row['cpu_time_ratio']:.3f})  "
-                      f"minor faults/forward "
-                      f"{row['static_minor_faults']:.0f} -> {row['dg_minor_faults']:.0f}",
-                      flush=True)
-                if batch == 1:
-                    print(f"         at 32x32: static {row['static_cpu_ms_32px']:.2f} ms, DG "
-                          f"{row['dg_cpu_ms_32px']:.2f} ms; DG's extra CPU time "
-                          f"{row['dg_extra_cpu_ms_32px']:.2f} ms at 32 px vs "
-                          f"{row['dg_extra_cpu_ms_224px']:.2f} ms at 224 px", flush=True)
+        for rep in range(repeats.get(batch, 1)):
+            for allocator in ALLOCATORS:
+                for row in _run_child(['--latency-child', allocator, str(batch), str(n)]):
+                    row['repeat'] = rep
+                    rows.append(row)
+                    _print_latency_row(row)
     return rows
+
+
+def _print_latency_row(row: dict) -> None:
+    print(f"batch {row['batch']:2d} {row['allocator']:11s} {row['network']:18s} "
+          f"{row['static_ms']:8.1f} -> {row['dg_ms']:8.1f} ms "
+          f"(x{row['latency_ratio']:.3f}; CPU time x{row['cpu_time_ratio']:.3f})  "
+          f"minor faults/forward {row['static_minor_faults']:.0f} -> {row['dg_minor_faults']:.0f}",
+          flush=True)
+    if row['batch'] == 1:
+        print(f"         at 32x32: static {row['static_cpu_ms_32px']:.2f} ms, DG "
+              f"{row['dg_cpu_ms_32px']:.2f} ms; DG's extra CPU time "
+              f"{row['dg_extra_cpu_ms_32px']:.2f} ms at 32 px vs "
+              f"{row['dg_extra_cpu_ms_224px']:.2f} ms at 224 px", flush=True)
+
+
+def latency_summary(rows: List[dict], target: float = 1.10) -> Dict[str, dict]:
+    """Per (network, batch, allocator): DG/static over the repeats (median, min, max of the
+    CPU-time and wall-clock ratios) and whether the median meets ``target``."""
+    cells: Dict[str, List[dict]] = {}
+    for r in rows:
+        cells.setdefault(f"{r['network']} | batch {r['batch']} | {r['allocator']}", []).append(r)
+    out = {}
+    for key, rs in cells.items():
+        cpu = [r['cpu_time_ratio'] for r in rs]
+        wall = [r['latency_ratio'] for r in rs]
+        out[key] = dict(cpu_time=statistics.median(cpu), cpu_time_min=min(cpu),
+                        cpu_time_max=max(cpu), wall=statistics.median(wall),
+                        wall_min=min(wall), wall_max=max(wall), repeats=len(rs),
+                        target=target, cpu_time_meets_target=statistics.median(cpu) <= target)
+    return out
 
 
 _MEMORY_CHILD = r'''
@@ -404,26 +477,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--quick', action='store_true',
                         help='5/2 rounds, memory at batch 2 / 112 px, 1 seed of 3 epochs')
-    parser.add_argument('--rounds', type=int, default=20, help='latency rounds at batch 1')
+    parser.add_argument('--rounds', type=int, default=40, help='latency rounds at batch 1')
+    parser.add_argument('--repeats', type=int, default=3,
+                        help='processes per (allocator) column at batch 1 (run-to-run spread)')
     parser.add_argument('--rounds-b32', type=int, default=5, help='latency rounds at batch 32')
     parser.add_argument('--seeds', type=int, default=3)
     parser.add_argument('--epochs', type=int, default=10)
     parser.add_argument('--skip', nargs='*', default=[],
-                        choices=['latency', 'profile', 'flops', 'memory', 'digits'],
+                        choices=['latency', 'compile', 'profile', 'flops', 'memory', 'digits'],
                         help='parts to skip; their numbers are kept from the existing JSON')
     parser.add_argument('--out', default=osp.join(REPO_ROOT, 'projects', 'dgnet', 'benchmark'))
     parser.add_argument('--work-root', default=osp.join(REPO_ROOT, 'work_dirs', 'dgnet_bench'))
     parser.add_argument('--latency-child', nargs=3, metavar=('ALLOCATOR', 'BATCH', 'ROUNDS'),
                         help=argparse.SUPPRESS)
     parser.add_argument('--profile-child', metavar='ALLOCATOR', help=argparse.SUPPRESS)
+    parser.add_argument('--compiled-child', nargs=2, metavar=('ALLOCATOR', 'ROUNDS'),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.latency_child:
         allocator, batch, rounds = args.latency_child
         return latency_child(allocator, int(batch), int(rounds))
     if args.profile_child:
         return profile_child(args.profile_child)
+    if args.compiled_child:
+        return compiled_child(args.compiled_child[0], int(args.compiled_child[1]))
     if args.quick:
         args.rounds, args.rounds_b32, args.seeds, args.epochs = 5, 2, 1, 3
+        args.repeats = 1
     os.makedirs(args.out, exist_ok=True)
     path = osp.join(args.out, 'dgnet_bench.json' if not args.quick else 'dgnet_bench_quick.json')
     report = {}
@@ -444,12 +524,24 @@ def main() -> None:
         report['flops'] = flops_rows()
         report['started']['flops'] = started
     if 'latency' not in args.skip:
-        rows = latency({1: args.rounds, 32: args.rounds_b32})
+        rows = latency({1: args.rounds, 32: args.rounds_b32}, {1: args.repeats})
         report['latency'] = rows
-        report['latency_ratio'] = {  # DG/static, wall clock and process CPU time
-            f"{r['network']} | batch {r['batch']} | {r['allocator']}":
-            dict(wall=r['latency_ratio'], cpu_time=r['cpu_time_ratio']) for r in rows}
+        # DG/static, process CPU time and wall clock: median, min and max over the repeats
+        report['latency_ratio'] = latency_summary(rows)
+        for key, cell in report['latency_ratio'].items():
+            print(f"{key:45s} CPU time x{cell['cpu_time']:.3f} "
+                  f"[{cell['cpu_time_min']:.3f}, {cell['cpu_time_max']:.3f}] over "
+                  f"{cell['repeats']} process(es)", flush=True)
         report['started']['latency'] = started
+    if 'compile' not in args.skip:
+        allocator = 'tcmalloc' if 'tcmalloc' in ALLOCATORS else 'glibc-tuned'
+        report['compiled_batch1'] = _run_child(['--compiled-child', allocator,
+                                                str(args.rounds)])
+        for r in report['compiled_batch1']:
+            print(f"torch.compile batch 1 {r['network']:15s} {r['static_cpu_ms']:.2f} -> "
+                  f"{r['dg_cpu_ms']:.2f} ms (x{r['cpu_time_ratio']:.3f}); compile "
+                  f"{r['static_compile_s']:.0f} s / {r['dg_compile_s']:.0f} s", flush=True)
+        report['started']['compile'] = started
     if 'profile' not in args.skip:
         report['profile_batch1'] = {a: _run_child(['--profile-child', a]) for a in ALLOCATORS}
         report['started']['profile'] = started
