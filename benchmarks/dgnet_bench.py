@@ -181,8 +181,9 @@ COMPILE_PAIRS = ('RegNetX-400MF', 'MobileNetV2')
 
 def compiled_child(allocator: str, rounds: int) -> None:
     """Batch 1, 224x224: both networks of each pair in :data:`COMPILE_PAIRS` under
-    ``torch.compile`` (inductor, default mode), compile time, largest output difference to
-    eager, and interleaved CPU-time medians as in :func:`latency_child`. Prints one JSON line.
+    ``torch.compile`` (inductor, default mode): graphs and graph breaks
+    (``torch._dynamo.explain``), compile time, largest output difference to eager, and
+    interleaved CPU-time medians as in :func:`latency_child`. Prints one JSON line.
     Does compiling (which removes python dispatch and fuses elementwise ops) close DG's
     batch-1 gap?"""
     torch.set_num_threads(1)
@@ -199,6 +200,10 @@ def compiled_child(allocator: str, rounds: int) -> None:
             for key, type_name in (('static', static_t), ('dg', dg_t)):
                 model = build(type_name, kwargs)
                 eager = model(x)[-1]
+                explain = torch._dynamo.explain(model)(x)  # graph breaks would keep python
+                row[f'{key}_graphs'] = explain.graph_count
+                row[f'{key}_graph_breaks'] = explain.graph_break_count
+                torch._dynamo.reset()
                 t0 = time.time()
                 compiled = torch.compile(model)
                 out = compiled(x)[-1]
@@ -540,7 +545,8 @@ def main() -> None:
         for r in report['compiled_batch1']:
             print(f"torch.compile batch 1 {r['network']:15s} {r['static_cpu_ms']:.2f} -> "
                   f"{r['dg_cpu_ms']:.2f} ms (x{r['cpu_time_ratio']:.3f}); compile "
-                  f"{r['static_compile_s']:.0f} s / {r['dg_compile_s']:.0f} s", flush=True)
+                  f"{r['static_compile_s']:.0f} s / {r['dg_compile_s']:.0f} s; graph breaks "
+                  f"{r['static_graph_breaks']} / {r['dg_graph_breaks']}", flush=True)
         report['started']['compile'] = started
     if 'profile' not in args.skip:
         report['profile_batch1'] = {a: _run_child(['--profile-child', a]) for a in ALLOCATORS}
