@@ -8,6 +8,10 @@ from typing import List
 import pytest
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    # parallel workers (make test runs one per core): one thread each, also in the tools they
+    # start, instead of every worker's torch taking every core
+    os.environ.setdefault('OMP_NUM_THREADS', '1')
 if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 

@@ -4,6 +4,7 @@ Each generator is a module of this package exposing ``generate(out_dir)``; :data
 maps a data-set name to it. :func:`ensure` writes a set only when its stamp file is missing or
 from an older generator version, so the demo and the tests can call it every time.
 """
+import fcntl
 import json
 import os
 import os.path as osp
@@ -41,19 +42,31 @@ def ensure(name: str, root: str = DATA_ROOT, force: bool = False) -> str:
     module = GENERATORS[name]
     out_dir = osp.join(root, name)
     stamp = osp.join(out_dir, STAMP)
-    if not force and osp.isfile(stamp):
-        with open(stamp) as f:
-            if json.load(f).get('version') == module.VERSION:
-                return out_dir
-    tmp_dir = out_dir + '.tmp'
-    shutil.rmtree(tmp_dir, ignore_errors=True)
-    os.makedirs(tmp_dir)
-    info = module.generate(tmp_dir)
-    with open(osp.join(tmp_dir, STAMP), 'w') as f:
-        json.dump(dict(name=name, version=module.VERSION, **info), f, indent=1)
-    shutil.rmtree(out_dir, ignore_errors=True)
-    os.replace(tmp_dir, out_dir)
+    if not force and _up_to_date(stamp, module.VERSION):
+        return out_dir
+    os.makedirs(root, exist_ok=True)
+    # one writer at a time (parallel test workers, two trainings started on a fresh clone):
+    # the others wait and then find the stamp
+    with open(osp.join(root, f'.{name}.lock'), 'w') as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not force and _up_to_date(stamp, module.VERSION):
+            return out_dir
+        tmp_dir = out_dir + '.tmp'
+        shutil.rmtree(tmp_dir, ignore_errors=True)
+        os.makedirs(tmp_dir)
+        info = module.generate(tmp_dir)
+        with open(osp.join(tmp_dir, STAMP), 'w') as f:
+            json.dump(dict(name=name, version=module.VERSION, **info), f, indent=1)
+        shutil.rmtree(out_dir, ignore_errors=True)
+        os.replace(tmp_dir, out_dir)
     return out_dir
+
+
+def _up_to_date(stamp: str, version) -> bool:
+    if not osp.isfile(stamp):
+        return False
+    with open(stamp) as f:
+        return json.load(f).get('version') == version
 
 
 def ensure_all(root: str = DATA_ROOT) -> Dict[str, str]:
