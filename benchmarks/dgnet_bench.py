@@ -113,6 +113,23 @@ def _minor_faults() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
+@torch.no_grad()
+def _interleaved_cpu_ms(models: Dict[str, torch.nn.Module], x: torch.Tensor, rounds: int,
+                        warmup: int) -> Dict[str, float]:
+    """Median process CPU ms of one forward of each model, the models interleaved round by
+    round after ``warmup`` rounds."""
+    cpu = {k: [] for k in models}
+    for _ in range(warmup):
+        for model in models.values():
+            model(x)
+    for _ in range(rounds):
+        for key, model in models.items():
+            c0 = time.process_time()
+            model(x)
+            cpu[key].append(time.process_time() - c0)
+    return {k: 1e3 * statistics.median(v) for k, v in cpu.items()}
+
+
 def latency_child(allocator: str, batch: int, rounds: int) -> None:
     """One latency column in this (fresh) process: every pair, static and DG interleaved
     round by round after a warm-up; medians of the wall-clock and CPU time and of the minor
@@ -150,18 +167,8 @@ def latency_child(allocator: str, batch: int, rounds: int) -> None:
         if batch == 1:
             # the same forward at 32x32, where the convolutions cost almost nothing: what
             # is left of DG's extra time is its fixed per-node cost (op dispatch, Python)
-            small = torch.rand(1, 3, 32, 32)
-            t32 = {k: [] for k in models}
-            with torch.no_grad():
-                for model in models.values():
-                    model(small)
-                for _ in range(5 * rounds):
-                    for key, model in models.items():
-                        c0 = time.process_time()
-                        model(small)
-                        t32[key].append(time.process_time() - c0)
-            row['static_cpu_ms_32px'] = 1e3 * statistics.median(t32['static'])
-            row['dg_cpu_ms_32px'] = 1e3 * statistics.median(t32['dg'])
+            t32 = _interleaved_cpu_ms(models, torch.rand(1, 3, 32, 32), 5 * rounds, warmup=1)
+            row['static_cpu_ms_32px'], row['dg_cpu_ms_32px'] = t32['static'], t32['dg']
             extra_224 = row['dg_cpu_ms'] - row['static_cpu_ms']
             extra_32 = row['dg_cpu_ms_32px'] - row['static_cpu_ms_32px']
             row['dg_extra_cpu_ms_224px'] = extra_224
@@ -210,17 +217,8 @@ def compiled_child(allocator: str, rounds: int) -> None:
                 row[f'{key}_compile_s'] = time.time() - t0
                 row[f'{key}_max_abs_diff_to_eager'] = float((out - eager).abs().max())
                 models[key] = compiled
-            cpu = {k: [] for k in models}
-            for _ in range(3):
-                for model in models.values():
-                    model(x)
-            for _ in range(rounds):
-                for key, model in models.items():
-                    c0 = time.process_time()
-                    model(x)
-                    cpu[key].append(time.process_time() - c0)
-        row['static_cpu_ms'] = 1e3 * statistics.median(cpu['static'])
-        row['dg_cpu_ms'] = 1e3 * statistics.median(cpu['dg'])
+        cpu = _interleaved_cpu_ms(models, x, rounds, warmup=3)
+        row['static_cpu_ms'], row['dg_cpu_ms'] = cpu['static'], cpu['dg']
         row['cpu_time_ratio'] = row['dg_cpu_ms'] / row['static_cpu_ms']
         rows.append(row)
         del models
