@@ -1,8 +1,9 @@
 # make demo : set up (or reuse) the environment, then train+test every tiny config and print the table
 # make test : set up (or reuse) the environment, then run the test suite
 PYTHON_VENV := .venv/bin/python
-# test workers (pytest-xdist), one per core by default; TEST_WORKERS=0 runs in one process
-TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 1)
+# test workers (pytest-xdist), one per core up to 8 (each may train a tiny model); TEST_WORKERS=0
+# runs in one process
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ $$n -gt 8 ] && n=8; echo $$n)
 
 .PHONY: env demo test
 env:
