@@ -8,12 +8,13 @@ Everything is measured in this run, side by side:
    (which other jobs on a shared machine cannot inflate by preempting this one) and of the
    minor page faults of one forward (getrusage), and the DG/static ratios. Each (batch,
    allocator) column runs in its own process, at batch 1 three times (``--repeats``; the
-   ``latency_ratio`` cells give the median, min and max over those processes): glibc's malloc as the machine ships it
-   (``default``), the tuned glibc of :mod:`projects.common.allocator` (``glibc-tuned``) and
-   tcmalloc preloaded (``tcmalloc``, what the tools use on CPU when setup_env.sh fetched it;
-   the column is left out when the library is missing).
+   ``latency_ratio`` cells give the median, min and max over those processes): glibc's malloc
+   as the machine ships it (``default``), the tuned glibc of :mod:`projects.common.allocator`
+   (``glibc-tuned``) and tcmalloc preloaded (``tcmalloc``, what the tools use on CPU when
+   setup_env.sh fetched it; the column is left out when the library is missing).
    **Compiled** (``compiled_batch1``): the batch-1 pairs that stay above 1.10 in eager mode,
-   both networks under ``torch.compile`` (compile time, difference to eager, CPU-time ratio).
+   both networks under ``torch.compile`` (graphs and graph breaks, compile time, difference
+   to eager, CPU-time ratio).
 2. **Profile** (torch.profiler, batch 1, every allocator): self CPU time per forward by op
    category (convolution, batch norm, activation, residual add, aggregation, routers,
    adjacency bookkeeping, other), static against DG: where the extra time goes.

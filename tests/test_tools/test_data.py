@@ -78,3 +78,46 @@ def test_digits_det_boxes_hold_the_ink(digits_det_root):
         outside_sum += img[~mask].sum()
         outside_n += (~mask).sum()
     assert inside_sum / inside_n > 2 * outside_sum / outside_n
+
+
+class _SlowSet:
+    """A stand-in generator that counts its runs and is slow enough for two callers to meet."""
+    VERSION = 1
+
+    def __init__(self, counter: str) -> None:
+        self.counter = counter
+
+    def generate(self, out_dir: str) -> dict:
+        import time
+        with open(self.counter, 'a') as f:
+            f.write('x')
+        time.sleep(0.5)
+        with open(osp.join(out_dir, 'a.txt'), 'w') as f:
+            f.write('ok')
+        return {}
+
+
+def _ensure_in_child(root: str, counter: str) -> None:
+    import tools.data as data
+    data.GENERATORS['slow-set'] = _SlowSet(counter)
+    data.ensure('slow-set', root)
+
+
+def test_concurrent_ensure_generates_once(tmp_path):
+    """Two processes asking for a missing set at once (parallel test workers, two trainings on
+    a fresh clone): one generates, the other waits and finds it."""
+    import multiprocessing as mp
+    root, counter = str(tmp_path / 'data'), str(tmp_path / 'runs.txt')
+    ctx = mp.get_context('fork')
+    procs = [ctx.Process(target=_ensure_in_child, args=(root, counter)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    assert [p.exitcode for p in procs] == [0, 0]
+    with open(counter) as f:
+        assert f.read() == 'x'
+    with open(osp.join(root, 'slow-set', 'a.txt')) as f:
+        assert f.read() == 'ok'
+    with open(osp.join(root, 'slow-set', '.mmpapers_dataset.json')) as f:
+        assert json.load(f)['version'] == 1
